@@ -1,0 +1,16 @@
+from django.http import HttpRequest
+from ninja import Router, Schema
+
+router = Router(tags=["meta"])
+
+
+class MeOut(Schema):
+    username: str
+    display_name: str
+    kind: str
+
+
+@router.get("/me", response=MeOut, operation_id="me_get", summary="当前用户")
+def me_get(request: HttpRequest) -> MeOut:
+    user = request.user
+    return MeOut(username=user.username, display_name=user.display_name, kind=user.kind)

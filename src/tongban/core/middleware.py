@@ -1,0 +1,16 @@
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+
+ELDER_COOKIE = "tb_elder"
+
+
+class DisplayPreferencesMiddleware:
+    """Reads the elderly-friendly mode (适老化) switch from its cookie once per request."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.elder_mode = request.COOKIES.get(ELDER_COOKIE) == "1"  # type: ignore[attr-defined]
+        return self.get_response(request)
