@@ -9,7 +9,11 @@ from tongban.api.errors import install_error_handlers
 api = NinjaAPI(
     title="Tongban 通办 API",
     version="1",
-    description=str(_("一网通办平台开放接口。错误统一返回 application/problem+json：code、message（中文）、fields。")),
+    description=str(
+        _(
+            "一网通办平台开放接口。错误统一返回 application/problem+json：code、message（中文）、fields。"
+        )
+    ),
     urls_namespace="api-v1",
     auth=[BearerTokenAuth(), SessionAuthOptional()],
 )

@@ -6,6 +6,7 @@ Every error leaves as `application/problem+json`:
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
@@ -16,12 +17,25 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from tongban.core.errors import DomainError
 
+logger = logging.getLogger("tongban.api")
 PROBLEM_JSON = "application/problem+json"
 
 
-def problem(api: NinjaAPI, request: HttpRequest, *, status: int, code: str, message: str,
-            fields: list[dict[str, str]] | None = None) -> HttpResponse:
-    body: dict[str, Any] = {"status": status, "code": code, "message": message, "fields": fields or []}
+def problem(
+    api: NinjaAPI,
+    request: HttpRequest,
+    *,
+    status: int,
+    code: str,
+    message: str,
+    fields: list[dict[str, str]] | None = None,
+) -> HttpResponse:
+    body: dict[str, Any] = {
+        "status": status,
+        "code": code,
+        "message": message,
+        "fields": fields or [],
+    }
     response = api.create_response(request, body, status=status)
     response["Content-Type"] = PROBLEM_JSON
     return response
@@ -51,24 +65,45 @@ def _validation_message(error: dict[str, Any]) -> str:
 def install_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(DomainError)
     def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
-        return problem(api, request, status=exc.status, code=exc.code, message=str(exc.message),
-                       fields=[{"field": f.field, "message": str(f.message)} for f in exc.fields])
+        return problem(
+            api,
+            request,
+            status=exc.status,
+            code=exc.code,
+            message=str(exc.message),
+            fields=[{"field": f.field, "message": str(f.message)} for f in exc.fields],
+        )
 
     @api.exception_handler(NinjaValidationError)
     def on_validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
-        fields = [{"field": _loc_to_field(list(e.get("loc", []))), "message": _validation_message(e)}
-                  for e in exc.errors]
-        return problem(api, request, status=422, code="validation_failed",
-                       message=_("提交的内容有误，请按提示修改。"), fields=fields)
+        fields = [
+            {"field": _loc_to_field(list(e.get("loc", []))), "message": _validation_message(e)}
+            for e in exc.errors
+        ]
+        return problem(
+            api,
+            request,
+            status=422,
+            code="validation_failed",
+            message=_("提交的内容有误，请按提示修改。"),
+            fields=fields,
+        )
 
     @api.exception_handler(AuthenticationError)
     def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-        return problem(api, request, status=401, code="unauthenticated",
-                       message=_("请先登录，或提供有效的访问令牌。"))
+        return problem(
+            api,
+            request,
+            status=401,
+            code="unauthenticated",
+            message=_("请先登录，或提供有效的访问令牌。"),
+        )
 
     @api.exception_handler(Http404)
     def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
-        return problem(api, request, status=404, code="not_found", message=_("未找到该对象，或您无权查看。"))
+        return problem(
+            api, request, status=404, code="not_found", message=_("未找到该对象，或您无权查看。")
+        )
 
     @api.exception_handler(HttpError)
     def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
@@ -76,8 +111,11 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(Exception)
     def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
-        import logging
-
-        logging.getLogger("tongban.api").exception("api.unhandled_error", extra={"path": request.path})
-        return problem(api, request, status=500, code="server_error",
-                       message=_("服务器内部错误，请稍后再试；如持续出现请联系运维人员。"))
+        logger.error("api.unhandled_error", extra={"path": request.path}, exc_info=exc)
+        return problem(
+            api,
+            request,
+            status=500,
+            code="server_error",
+            message=_("服务器内部错误，请稍后再试；如持续出现请联系运维人员。"),
+        )

@@ -10,5 +10,8 @@ from tongban.core.health import platform_health
 def healthz(request: HttpRequest) -> JsonResponse:
     """Liveness and readiness for load balancers and operators: 200 when healthy, 503 otherwise."""
     report = platform_health()
-    return JsonResponse(report, status=200 if report["status"] == "ok" else 503,
-                        json_dumps_params={"ensure_ascii": False})
+    return JsonResponse(
+        report,
+        status=200 if report["status"] == "ok" else 503,
+        json_dumps_params={"ensure_ascii": False},
+    )

@@ -10,8 +10,13 @@ class AuditEntry(models.Model):
     sequence = models.PositiveBigIntegerField(_("序号"), unique=True)
     occurred_at = models.DateTimeField(_("时间"), db_index=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+", db_constraint=False,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_constraint=False,
     )
     actor_label = models.CharField(_("操作人标识"), max_length=150)
     action = models.CharField(_("动作"), max_length=100, db_index=True)
@@ -42,3 +47,6 @@ class AuditChainHead(models.Model):
 
     class Meta:
         verbose_name = _("审计链头")
+
+    def __str__(self) -> str:
+        return f"#{self.sequence}"

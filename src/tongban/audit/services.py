@@ -9,8 +9,8 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from tongban.audit.context import current_ip
-from tongban.audit.models import AuditChainHead, AuditEntry
 from tongban.audit.hashing import GENESIS_HASH, entry_digest
+from tongban.audit.models import AuditChainHead, AuditEntry
 
 
 def _actor_label(actor: Any) -> str:
@@ -19,9 +19,17 @@ def _actor_label(actor: Any) -> str:
     return getattr(actor, "username", None) or str(actor)
 
 
-def audit_record(*, actor: Any, action: str, obj: models.Model | None = None, object_type: str = "",
-                 object_id: str = "", summary: dict[str, Any] | None = None, reason: str = "",
-                 ip_address: str | None = None) -> AuditEntry:
+def audit_record(
+    *,
+    actor: Any,
+    action: str,
+    obj: models.Model | None = None,
+    object_type: str = "",
+    object_id: str = "",
+    summary: dict[str, Any] | None = None,
+    reason: str = "",
+    ip_address: str | None = None,
+) -> AuditEntry:
     """Append one entry, chained to the previous one by SM3. Must run inside the caller's
     transaction so the entry exists exactly when the change does. `summary` must not hold
     personal data in clear: pass masked values."""

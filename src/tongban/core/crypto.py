@@ -69,9 +69,13 @@ class Keyring:
             try:
                 raw = base64.b64decode(b64, validate=True)
             except binascii.Error as exc:
-                raise ImproperlyConfigured(f"TONGBAN_DATA_KEYS: key {key_id} is not base64.") from exc
+                raise ImproperlyConfigured(
+                    f"TONGBAN_DATA_KEYS: key {key_id} is not base64."
+                ) from exc
             if len(raw) != 16:
-                raise ImproperlyConfigured(f"TONGBAN_DATA_KEYS: key {key_id} must be 16 bytes (SM4).")
+                raise ImproperlyConfigured(
+                    f"TONGBAN_DATA_KEYS: key {key_id} must be 16 bytes (SM4)."
+                )
             if key_id in keys:
                 raise ImproperlyConfigured(f"TONGBAN_DATA_KEYS: key id {key_id} appears twice.")
             keys[key_id] = raw

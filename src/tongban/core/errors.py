@@ -27,7 +27,13 @@ class DomainError(Exception):
 
 
 class ValidationFailed(DomainError):
-    def __init__(self, message: str, *, fields: list[FieldProblem] | None = None, code: str = "validation_failed") -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        fields: list[FieldProblem] | None = None,
+        code: str = "validation_failed",
+    ) -> None:
         super().__init__(message=message, code=code, fields=fields or [], status=422)
 
 
@@ -35,7 +41,9 @@ class NotFound(DomainError):
     """Raised the same whether the object is missing or outside the caller's scope (no leaks)."""
 
     def __init__(self, message: str = "", *, code: str = "not_found") -> None:
-        super().__init__(message=message or _("未找到该对象，或您无权查看。"), code=code, status=404)
+        super().__init__(
+            message=message or _("未找到该对象，或您无权查看。"), code=code, status=404
+        )
 
 
 class PermissionDenied(DomainError):

@@ -50,5 +50,9 @@ class EncryptedCharField(models.TextField):
     def pre_save(self, model_instance: models.Model, add: bool) -> Any:
         value = super().pre_save(model_instance, add)
         if self.blind_index_field:
-            setattr(model_instance, self.blind_index_field, blind_index(value or "", purpose=self.index_purpose))
+            setattr(
+                model_instance,
+                self.blind_index_field,
+                blind_index(value or "", purpose=self.index_purpose),
+            )
         return value

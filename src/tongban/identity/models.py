@@ -35,19 +35,31 @@ class User(AbstractUser):
     """Every account: citizens, enterprise agents (经办人) and staff. Personal data is encrypted at
     rest; the *_index columns hold a keyed blind index for exact look-ups."""
 
-    kind = models.CharField(_("账号类型"), max_length=16, choices=AccountKind.choices, default=AccountKind.CITIZEN)
+    kind = models.CharField(
+        _("账号类型"), max_length=16, choices=AccountKind.choices, default=AccountKind.CITIZEN
+    )
     real_name = models.CharField(_("姓名"), max_length=50, blank=True)
-    id_number = EncryptedCharField(_("公民身份号码"), blank=True, blind_index_field="id_number_index")
+    id_number = EncryptedCharField(
+        _("公民身份号码"), blank=True, blind_index_field="id_number_index"
+    )
     id_number_index = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     phone = EncryptedCharField(_("手机号码"), blank=True, blind_index_field="phone_index")
     phone_index = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     address = EncryptedCharField(_("通讯地址"), blank=True)
     legal_person = models.ForeignKey(
-        LegalPerson, verbose_name=_("所属法人"), null=True, blank=True, on_delete=models.PROTECT,
+        LegalPerson,
+        verbose_name=_("所属法人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="agents",
     )
     region = models.ForeignKey(
-        "core.Region", verbose_name=_("常住地"), null=True, blank=True, on_delete=models.PROTECT,
+        "core.Region",
+        verbose_name=_("常住地"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="+",
     )
 
@@ -64,7 +76,9 @@ class User(AbstractUser):
 class ApiToken(BaseModel):
     """A bearer token for scripts and integrations; only its SM3 digest is stored."""
 
-    user = models.ForeignKey(User, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="api_tokens")
+    user = models.ForeignKey(
+        User, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="api_tokens"
+    )
     name = models.CharField(_("用途"), max_length=100)
     prefix = models.CharField(_("前缀"), max_length=12, db_index=True)
     digest = models.CharField(_("摘要"), max_length=64, unique=True)

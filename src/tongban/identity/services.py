@@ -12,7 +12,7 @@ from tongban.audit.services import audit_record
 from tongban.core.crypto import sm3_hex
 from tongban.identity.models import ApiToken, User
 
-TOKEN_PREFIX = "tb_"
+TOKEN_PREFIX = "tb_"  # noqa: S105 - a public marker, not a secret
 
 
 def _token_digest(raw_token: str) -> str:
@@ -20,17 +20,26 @@ def _token_digest(raw_token: str) -> str:
 
 
 @transaction.atomic
-def api_token_create(*, user: User, name: str, actor: User | None = None,
-                     valid_days: int | None = 90) -> tuple[ApiToken, str]:
+def api_token_create(
+    *, user: User, name: str, actor: User | None = None, valid_days: int | None = 90
+) -> tuple[ApiToken, str]:
     """Returns the token row and the raw token, which is shown once and never stored."""
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    expires_at: datetime | None = timezone.now() + timedelta(days=valid_days) if valid_days else None
+    expires_at: datetime | None = (
+        timezone.now() + timedelta(days=valid_days) if valid_days else None
+    )
     token = ApiToken.objects.create(
         user=user, name=name, prefix=raw[:10], digest=_token_digest(raw), expires_at=expires_at
     )
     audit_record(
-        actor=actor, action="identity.api_token.create", obj=token,
-        summary={"user": user.username, "name": name, "expires_at": expires_at.isoformat() if expires_at else None},
+        actor=actor,
+        action="identity.api_token.create",
+        obj=token,
+        summary={
+            "user": user.username,
+            "name": name,
+            "expires_at": expires_at.isoformat() if expires_at else None,
+        },
     )
     return token, raw
 

@@ -11,7 +11,7 @@ os.environ.setdefault("TONGBAN_BLIND_INDEX_KEY", "dGVzdC1ibGluZC1pbmRleC1rZXktMz
 os.environ.setdefault("TONGBAN_DEBUG", "0")
 os.environ.setdefault("TONGBAN_SSL_REDIRECT", "0")
 
-from tongban.config.settings.base import *  # noqa: E402,F403
+from tongban.config.settings.base import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}

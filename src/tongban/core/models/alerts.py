@@ -26,7 +26,9 @@ class OperatorAlert(BaseModel):
         verbose_name_plural = _("运维告警")
         constraints = [
             models.UniqueConstraint(
-                fields=["key"], condition=models.Q(resolved_at__isnull=True), name="alert_one_open_per_key"
+                fields=["key"],
+                condition=models.Q(resolved_at__isnull=True),
+                name="alert_one_open_per_key",
             )
         ]
 

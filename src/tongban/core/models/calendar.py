@@ -12,7 +12,10 @@ class CalendarYear(BaseModel):
     year = models.PositiveSmallIntegerField(_("年份"), unique=True)
     source = models.CharField(_("依据文件"), max_length=300)
     entered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("录入人"), null=True, blank=True,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("录入人"),
+        null=True,
+        blank=True,
         on_delete=models.SET_NULL,
     )
 
@@ -34,7 +37,9 @@ class CalendarDay(models.Model):
     )
     date = models.DateField(_("日期"), unique=True)
     is_workday = models.BooleanField(_("是否工作日"))
-    name = models.CharField(_("名称"), max_length=50, blank=True, help_text=_("如：国庆节、调休上班"))
+    name = models.CharField(
+        _("名称"), max_length=50, blank=True, help_text=_("如：国庆节、调休上班")
+    )
 
     class Meta:
         ordering = ["date"]

@@ -9,7 +9,10 @@ class Department(BaseModel):
     """A government department (部门) of one region, e.g. 成都市市场监督管理局."""
 
     region = models.ForeignKey(
-        "core.Region", verbose_name=_("所属区划"), on_delete=models.PROTECT, related_name="departments"
+        "core.Region",
+        verbose_name=_("所属区划"),
+        on_delete=models.PROTECT,
+        related_name="departments",
     )
     name = models.CharField(_("部门名称"), max_length=200)
     short_name = models.CharField(_("简称"), max_length=50, blank=True)
@@ -23,7 +26,9 @@ class Department(BaseModel):
         verbose_name = _("部门")
         verbose_name_plural = _("部门")
         constraints = [
-            models.UniqueConstraint(fields=["region", "name"], name="department_unique_name_in_region")
+            models.UniqueConstraint(
+                fields=["region", "name"], name="department_unique_name_in_region"
+            )
         ]
 
     def __str__(self) -> str:
@@ -50,7 +55,9 @@ class ImplementingBody(BaseModel):
     )
     name = models.CharField(_("实施主体名称"), max_length=200)
     credit_code = models.CharField(_("统一社会信用代码"), max_length=18, unique=True)
-    nature = models.CharField(_("实施主体性质"), max_length=1, choices=BodyNature.choices, default=BodyNature.STATUTORY)
+    nature = models.CharField(
+        _("实施主体性质"), max_length=1, choices=BodyNature.choices, default=BodyNature.STATUTORY
+    )
     is_active = models.BooleanField(_("启用"), default=True)
 
     class Meta:
@@ -77,16 +84,24 @@ class StaffMembership(BaseModel):
     """A staff user's role and data scope (数据范围): a region subtree, optionally one department."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("用户"), on_delete=models.CASCADE,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("用户"),
+        on_delete=models.CASCADE,
         related_name="memberships",
     )
     role = models.CharField(_("角色"), max_length=32, choices=StaffRole.choices)
     region = models.ForeignKey(
-        "core.Region", verbose_name=_("数据范围（区划）"), on_delete=models.PROTECT,
+        "core.Region",
+        verbose_name=_("数据范围（区划）"),
+        on_delete=models.PROTECT,
         related_name="memberships",
     )
     department = models.ForeignKey(
-        Department, verbose_name=_("数据范围（部门）"), null=True, blank=True, on_delete=models.PROTECT,
+        Department,
+        verbose_name=_("数据范围（部门）"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="memberships",
     )
     is_active = models.BooleanField(_("有效"), default=True)
@@ -97,11 +112,13 @@ class StaffMembership(BaseModel):
         verbose_name_plural = _("人员岗位")
         constraints = [
             models.UniqueConstraint(
-                fields=["user", "role", "region", "department"], name="membership_unique_dept",
+                fields=["user", "role", "region", "department"],
+                name="membership_unique_dept",
                 condition=models.Q(department__isnull=False),
             ),
             models.UniqueConstraint(
-                fields=["user", "role", "region"], name="membership_unique_region",
+                fields=["user", "role", "region"],
+                name="membership_unique_region",
                 condition=models.Q(department__isnull=True),
             ),
         ]

@@ -32,18 +32,25 @@ class Region(models.Model):
     name = models.CharField(_("名称"), max_length=100, db_index=True)
     level = models.PositiveSmallIntegerField(_("层级"), choices=RegionLevel.choices, db_index=True)
     parent = models.ForeignKey(
-        "self", verbose_name=_("上级区划"), null=True, blank=True, on_delete=models.PROTECT,
+        "self",
+        verbose_name=_("上级区划"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="children",
     )
     prefix = models.CharField(_("代码前缀"), max_length=12, db_index=True)
     full_name = models.CharField(_("全称"), max_length=300)
     is_current = models.BooleanField(
-        _("现行区划"), default=True,
+        _("现行区划"),
+        default=True,
         help_text=_("已撤销的历史代码仍保留，以便旧身份证号码能查到当时的名称。"),
     )
     valid_until = models.PositiveSmallIntegerField(_("撤销年份"), null=True, blank=True)
     is_generated = models.BooleanField(
-        _("演示生成"), default=False, help_text=_("没有官方数据包提供村级代码，演示数据中的村级区划为生成数据。")
+        _("演示生成"),
+        default=False,
+        help_text=_("没有官方数据包提供村级代码，演示数据中的村级区划为生成数据。"),
     )
     source = models.CharField(_("数据来源"), max_length=200)
 

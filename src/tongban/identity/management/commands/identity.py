@@ -25,5 +25,7 @@ class Command(BaseCommand):
                 raise CommandError(f"用户不存在：{options['username']}") from exc
             if not user.is_active:
                 raise CommandError(f"用户已停用：{user.username}")
-            _, raw = api_token_create(user=user, name=options["name"], valid_days=options["days"] or None)
+            _, raw = api_token_create(
+                user=user, name=options["name"], valid_days=options["days"] or None
+            )
             self.stdout.write(raw)

@@ -1,0 +1,3 @@
+def test_portal_home_answers(client):
+    response = client.get("/")
+    assert response.status_code == 200
