@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "tongban.api",
     "tongban.portal",
     "tongban.workbench",
+    "tongban.demo",
 ]
 
 MIDDLEWARE = [
