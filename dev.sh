@@ -109,6 +109,7 @@ cmd_run() {
   say "Preparing the database (${DATABASE_URL:-SQLite in var/tongban.sqlite3, WAL mode})"
   manage migrate --noinput -v 0
   manage demo load
+  manage workdays check || say "Enter the missing holiday arrangement (admin: 节假日安排年度, or manage workdays year load FILE)."
   say "Starting the background task worker"
   manage db_worker --interval 1 >"$ROOT/var/worker.log" 2>&1 &
   local worker=$!

@@ -16,6 +16,8 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from tongban.core.errors import DomainError
+from tongban.core.services.alerts import record_calendar_unavailable
+from tongban.core.workdays import CalendarUnavailable
 
 logger = logging.getLogger("tongban.api")
 PROBLEM_JSON = "application/problem+json"
@@ -65,6 +67,8 @@ def _validation_message(error: dict[str, Any]) -> str:
 def install_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(DomainError)
     def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+        if isinstance(exc, CalendarUnavailable):
+            record_calendar_unavailable(exc)  # the view's transaction has already rolled back
         return problem(
             api,
             request,

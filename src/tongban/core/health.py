@@ -9,6 +9,8 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
+from tongban.core.workdays import local_today, workday_calendar
+
 
 def _database() -> dict[str, Any]:
     try:
@@ -54,13 +56,26 @@ def _task_worker() -> dict[str, Any]:
     }
 
 
+def _calendar() -> dict[str, Any]:
+    """Whether the working-day clock has holiday data for the next 90 days. A gap is a warning
+    for operators, not a reason to take the node out of the load balancer."""
+    today = local_today()
+    horizon = today + timedelta(days=90)
+    calendar = workday_calendar()
+    missing = [y for y in range(today.year, horizon.year + 1) if not calendar.has_year(y)]
+    return {"status": "warning" if missing else "ok", "missing_years": missing}
+
+
 def platform_health() -> dict[str, Any]:
     database = _database()
-    worker = _task_worker() if database["status"] == "ok" else {"status": "unknown"}
-    overall = "ok" if database["status"] == "ok" and worker["status"] == "ok" else "degraded"
+    ok = database["status"] == "ok"
+    worker = _task_worker() if ok else {"status": "unknown"}
+    calendar = _calendar() if ok else {"status": "unknown"}
+    overall = "ok" if ok and worker["status"] == "ok" else "degraded"
     return {
         "status": overall,
         "time": timezone.now().isoformat(),
         "database": database,
         "task_worker": worker,
+        "working_day_calendar": calendar,
     }

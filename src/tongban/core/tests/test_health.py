@@ -43,3 +43,16 @@ def test_healthz_is_503_when_the_queue_is_not_being_worked(client):
     assert body["status"] == "degraded"
     assert body["task_worker"]["status"] == "stalled"
     assert body["task_worker"]["oldest_wait_seconds"] >= 300
+
+
+@pytest.mark.django_db
+def test_healthz_warns_when_next_years_holidays_are_missing_without_failing(client):
+    import time_machine
+
+    with time_machine.travel("2026-11-22 10:00 +0800", tick=False):
+        body = client.get("/healthz").json()
+    assert body["working_day_calendar"] == {"status": "warning", "missing_years": [2027]}
+    assert body["status"] == "ok"
+    with time_machine.travel("2026-06-01 10:00 +0800", tick=False):
+        body = client.get("/healthz").json()
+    assert body["working_day_calendar"] == {"status": "ok", "missing_years": []}
