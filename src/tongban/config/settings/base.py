@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "tongban.audit",
     "tongban.core",
     "tongban.identity",
+    "tongban.catalog",
     "tongban.api",
     "tongban.portal",
     "tongban.workbench",
@@ -51,6 +52,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "tongban.core.middleware.DisplayPreferencesMiddleware",
     "tongban.audit.context.AuditContextMiddleware",
+    "tongban.core.boundary.CalendarGapMiddleware",
 ]
 
 ROOT_URLCONF = "tongban.config.urls"
