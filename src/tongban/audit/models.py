@@ -5,7 +5,11 @@ from django.utils.translation import gettext_lazy as _
 
 class AuditEntry(models.Model):
     """One state change, append-only. `entry_hash` = SM3(previous hash + canonical content), so
-    editing or deleting any row breaks every hash after it (`manage audit verify`)."""
+    editing or deleting any row breaks the chain at that row (`manage audit verify`).
+
+    `actor` keeps the id of a deleted user on purpose (DO_NOTHING, no database constraint): the
+    id is part of the hashed content, so SET_NULL would rewrite history and break the chain;
+    `actor_label` keeps the username readable after the account is gone."""
 
     sequence = models.PositiveBigIntegerField(_("序号"), unique=True)
     occurred_at = models.DateTimeField(_("时间"), db_index=True)
@@ -14,7 +18,7 @@ class AuditEntry(models.Model):
         verbose_name=_("操作人"),
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        on_delete=models.DO_NOTHING,
         related_name="+",
         db_constraint=False,
     )
@@ -39,7 +43,8 @@ class AuditEntry(models.Model):
 
 
 class AuditChainHead(models.Model):
-    """The single row every writer locks to append: serialises the chain on every database."""
+    """The single row every writer locks to append: serialises the chain on every database.
+    It also records where the chain ends, so deleting the newest entries is detected."""
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     sequence = models.PositiveBigIntegerField(default=0)

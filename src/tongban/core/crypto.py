@@ -3,6 +3,21 @@
 - SM3 (GB/T 32905) digests and HMAC-SM3: `cryptography`.
 - SM4-GCM (GB/T 32907) for personal data at rest: `cryptography`.
 - SM2 (GB/T 32918) signatures live with the licences that need them (gmssl-pyx).
+
+Keys come from the environment:
+
+- TONGBAN_DATA_KEYS = "k3:<base64 16 bytes>,k2:<base64 16 bytes>,…": the first key encrypts,
+  every key decrypts. To rotate, put a new key first, run `manage crypto rotate` (re-encrypts
+  every value still under an older key), check `manage crypto status`, then drop the old key.
+- TONGBAN_BLIND_INDEX_KEY = base64 of ≥ 16 bytes (32 recommended): the HMAC-SM3 key of the blind
+  indexes. After changing it, run `manage crypto reindex` (exact look-ups miss until it finishes).
+
+`manage crypto genkey` prints fresh keys in these formats.
+
+Stored ciphertext: "sm4gcm:<key id>:<base64(nonce 12 ‖ ciphertext ‖ tag 16)>", with the column
+("identity.User.phone") bound as associated data, so a value copied into another column does
+not decrypt. Values are not bound to their row: swapping two rows' ciphertexts within one column
+goes unnoticed by the cipher (the blind index of the row would then disagree with its value).
 """
 
 from __future__ import annotations
@@ -11,6 +26,7 @@ import base64
 import binascii
 import hmac as std_hmac
 import os
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -24,10 +40,15 @@ from django.core.exceptions import ImproperlyConfigured
 CIPHERTEXT_PREFIX = "sm4gcm"
 NONCE_BYTES = 12
 TAG_BYTES = 16
+DATA_KEY_BYTES = 16
+BLIND_INDEX_KEY_BYTES = 32
+MIN_BLIND_INDEX_KEY_BYTES = 16
+_KEY_ID = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 
 
 class DecryptionError(Exception):
-    """Stored ciphertext could not be decrypted (unknown key id or tampered data)."""
+    """Stored ciphertext could not be decrypted (unknown key id or tampered data). The message
+    never contains the value."""
 
 
 def sm3_hex(data: bytes) -> str:
@@ -46,6 +67,13 @@ def constant_time_equal(a: str, b: str) -> bool:
     return std_hmac.compare_digest(a.encode(), b.encode())
 
 
+def _config_error(message: str) -> ImproperlyConfigured:
+    return ImproperlyConfigured(
+        f"{message} Expected format: TONGBAN_DATA_KEYS='k2:<base64 of 16 bytes>,k1:<…>' "
+        "(first key encrypts; `manage crypto genkey` prints a new one)."
+    )
+
+
 @dataclass(frozen=True)
 class Keyring:
     """Data-encryption keys by id; `active_id` encrypts, every key decrypts (rotation)."""
@@ -53,55 +81,85 @@ class Keyring:
     keys: dict[str, bytes]
     active_id: str
 
+    def __repr__(self) -> str:  # never show key material in tracebacks or shells
+        return f"Keyring(active_id={self.active_id!r}, key_ids={list(self.keys)!r})"
+
     @classmethod
     def parse(cls, spec: str) -> Keyring:
         keys: dict[str, bytes] = {}
-        order: list[str] = []
-        for item in spec.split(","):
+        for position, item in enumerate((spec or "").split(","), start=1):
             item = item.strip()
             if not item:
                 continue
             key_id, sep, b64 = item.partition(":")
-            if not sep or not key_id.isalnum():
-                raise ImproperlyConfigured(
-                    "TONGBAN_DATA_KEYS must look like 'k2:<base64 16 bytes>,k1:<base64 16 bytes>'."
+            key_id, b64 = key_id.strip(), b64.strip()
+            if not sep:
+                raise _config_error(
+                    f"TONGBAN_DATA_KEYS: item {position} has no ':' between key id and key."
+                )
+            if not _KEY_ID.match(key_id):
+                raise _config_error(
+                    f"TONGBAN_DATA_KEYS: item {position}: key id {key_id!r} must be 1-32 "
+                    "ASCII letters, digits, '_' or '-'."
                 )
             try:
                 raw = base64.b64decode(b64, validate=True)
-            except binascii.Error as exc:
-                raise ImproperlyConfigured(
-                    f"TONGBAN_DATA_KEYS: key {key_id} is not base64."
+            except (binascii.Error, ValueError) as exc:
+                raise _config_error(
+                    f"TONGBAN_DATA_KEYS: key {key_id!r} is not valid base64."
                 ) from exc
-            if len(raw) != 16:
-                raise ImproperlyConfigured(
-                    f"TONGBAN_DATA_KEYS: key {key_id} must be 16 bytes (SM4)."
+            if len(raw) != DATA_KEY_BYTES:
+                raise _config_error(
+                    f"TONGBAN_DATA_KEYS: key {key_id!r} is {len(raw)} bytes; SM4 needs "
+                    f"exactly {DATA_KEY_BYTES}."
                 )
             if key_id in keys:
-                raise ImproperlyConfigured(f"TONGBAN_DATA_KEYS: key id {key_id} appears twice.")
+                raise _config_error(f"TONGBAN_DATA_KEYS: key id {key_id!r} appears twice.")
             keys[key_id] = raw
-            order.append(key_id)
-        if not order:
-            raise ImproperlyConfigured("TONGBAN_DATA_KEYS holds no key.")
-        return cls(keys=keys, active_id=order[0])
+        if not keys:
+            raise _config_error("TONGBAN_DATA_KEYS is empty.")
+        return cls(keys=keys, active_id=next(iter(keys)))
 
 
-@lru_cache(maxsize=4)
+@lru_cache(maxsize=8)
 def _keyring_for(spec: str) -> Keyring:
     return Keyring.parse(spec)
 
 
 def keyring() -> Keyring:
-    return _keyring_for(settings.TONGBAN_DATA_KEYS)
+    """The keyring of the current settings (cached per spec string, so overrides apply)."""
+    return _keyring_for(getattr(settings, "TONGBAN_DATA_KEYS", "") or "")
+
+
+@lru_cache(maxsize=8)
+def _blind_index_key_for(spec: str) -> bytes:
+    try:
+        key = base64.b64decode(spec.strip(), validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise ImproperlyConfigured(
+            "TONGBAN_BLIND_INDEX_KEY must be base64 (`manage crypto genkey --blind-index`)."
+        ) from exc
+    if len(key) < MIN_BLIND_INDEX_KEY_BYTES:
+        raise ImproperlyConfigured(
+            f"TONGBAN_BLIND_INDEX_KEY is {len(key)} bytes; it must hold at least "
+            f"{MIN_BLIND_INDEX_KEY_BYTES} (32 recommended)."
+        )
+    return key
 
 
 def _blind_index_key() -> bytes:
-    try:
-        key = base64.b64decode(settings.TONGBAN_BLIND_INDEX_KEY, validate=True)
-    except binascii.Error as exc:
-        raise ImproperlyConfigured("TONGBAN_BLIND_INDEX_KEY must be base64.") from exc
-    if len(key) < 16:
-        raise ImproperlyConfigured("TONGBAN_BLIND_INDEX_KEY must hold at least 16 bytes.")
-    return key
+    return _blind_index_key_for(getattr(settings, "TONGBAN_BLIND_INDEX_KEY", "") or "")
+
+
+def generate_data_key(key_id: str) -> str:
+    """A fresh "id:base64" SM4 key for TONGBAN_DATA_KEYS."""
+    if not _KEY_ID.match(key_id):
+        raise ValueError("key id must be 1-32 ASCII letters, digits, '_' or '-'")
+    return f"{key_id}:{base64.b64encode(os.urandom(DATA_KEY_BYTES)).decode()}"
+
+
+def generate_blind_index_key() -> str:
+    return base64.b64encode(os.urandom(BLIND_INDEX_KEY_BYTES)).decode()
 
 
 def encrypt_text(plaintext: str, *, context: str) -> str:
@@ -117,6 +175,7 @@ def encrypt_text(plaintext: str, *, context: str) -> str:
 
 
 def ciphertext_key_id(stored: str) -> str | None:
+    """The id of the key a stored value was encrypted with, or None if it is not ciphertext."""
     parts = stored.split(":", 2)
     if len(parts) != 3 or parts[0] != CIPHERTEXT_PREFIX:
         return None
@@ -126,25 +185,41 @@ def ciphertext_key_id(stored: str) -> str | None:
 def decrypt_text(stored: str, *, context: str) -> str:
     parts = stored.split(":", 2)
     if len(parts) != 3 or parts[0] != CIPHERTEXT_PREFIX:
-        raise DecryptionError("not a Tongban ciphertext")
+        raise DecryptionError(f"{context}: stored value is not a Tongban ciphertext")
     _, key_id, blob = parts
     key = keyring().keys.get(key_id)
     if key is None:
-        raise DecryptionError(f"unknown data key id {key_id!r}")
-    raw = base64.b64decode(blob)
+        raise DecryptionError(
+            f"{context}: data key {key_id!r} is not in TONGBAN_DATA_KEYS "
+            "(was it removed before `manage crypto rotate` finished?)"
+        )
+    try:
+        raw = base64.b64decode(blob, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise DecryptionError(f"{context}: ciphertext is not valid base64") from exc
+    if len(raw) < NONCE_BYTES + TAG_BYTES:
+        raise DecryptionError(f"{context}: ciphertext is truncated")
     nonce, body, tag = raw[:NONCE_BYTES], raw[NONCE_BYTES:-TAG_BYTES], raw[-TAG_BYTES:]
     decryptor = Cipher(algorithms.SM4(key), modes.GCM(nonce, tag)).decryptor()
     decryptor.authenticate_additional_data(context.encode())
     try:
         return (decryptor.update(body) + decryptor.finalize()).decode()
     except InvalidTag as exc:
-        raise DecryptionError("ciphertext failed authentication") from exc
+        raise DecryptionError(
+            f"{context}: ciphertext failed authentication (altered, or from another column)"
+        ) from exc
+
+
+def normalise_for_index(value: str) -> str:
+    return value.strip().upper()
 
 
 def blind_index(value: str, *, purpose: str) -> str:
     """Keyed HMAC-SM3 of a normalised value, for exact look-up without storing it in clear.
-    `purpose` separates indexes so equal values in different columns do not correlate."""
-    if value == "":
+    `purpose` separates indexes so equal values in different columns do not correlate.
+    Normalisation is only strip + upper-case (ID numbers end in X or x); callers normalise
+    anything else (e.g. a "+86" prefix on phones) before storing and before looking up."""
+    normalised = normalise_for_index(value)
+    if normalised == "":
         return ""
-    normalised = value.strip().upper()
     return hmac_sm3_hex(_blind_index_key(), f"{purpose}\x1f{normalised}".encode())
