@@ -51,11 +51,15 @@ def bench_env(var_dir: Path) -> dict[str, str]:
 
 
 def manage(env: dict[str, str], *args: str) -> None:
-    subprocess.run([PY, str(ROOT / "manage.py"), *args], env=env, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [PY, str(ROOT / "manage.py"), *args], env=env, check=True, stdout=subprocess.DEVNULL
+    )
 
 
 @contextmanager
-def production_server(workers: int = 2, prepare: tuple[tuple[str, ...], ...] = ()) -> Iterator[tuple[int, dict[str, str]]]:
+def production_server(
+    workers: int = 2, prepare: tuple[tuple[str, ...], ...] = ()
+) -> Iterator[tuple[int, dict[str, str]]]:
     var_dir = Path(tempfile.mkdtemp(prefix="tongban-bench-"))
     env = bench_env(var_dir)
     try:
@@ -65,9 +69,20 @@ def production_server(workers: int = 2, prepare: tuple[tuple[str, ...], ...] = (
             manage(env, *command)
         port = _free_port()
         proc = subprocess.Popen(
-            [PY, "-m", "gunicorn", "tongban.config.wsgi", "--workers", str(workers),
-             "--bind", f"127.0.0.1:{port}", "--log-level", "warning"],
-            env=env, cwd=str(ROOT),
+            [
+                PY,
+                "-m",
+                "gunicorn",
+                "tongban.config.wsgi",
+                "--workers",
+                str(workers),
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--log-level",
+                "warning",
+            ],
+            env=env,
+            cwd=str(ROOT),
         )
         try:
             deadline = time.monotonic() + 30
@@ -105,16 +120,19 @@ class LoadResult:
         data = sorted(self.latencies_ms)
         if not data:
             return float("nan")
-        return data[min(len(data) - 1, int(round(p / 100 * (len(data) - 1))))]
+        return data[min(len(data) - 1, round(p / 100 * (len(data) - 1)))]
 
     def line(self, baseline: LoadResult | None = None) -> str:
         ratio = f"  {self.rps / baseline.rps:6.2f}× baseline rps" if baseline else ""
-        return (f"{self.path:<40} {self.rps:8.1f} req/s  p50 {self.pct(50):6.2f} ms  "
-                f"p99 {self.pct(99):6.2f} ms  errors {self.errors}{ratio}")
+        return (
+            f"{self.path:<40} {self.rps:8.1f} req/s  p50 {self.pct(50):6.2f} ms  "
+            f"p99 {self.pct(99):6.2f} ms  errors {self.errors}{ratio}"
+        )
 
 
-def load(port: int, path: str, *, concurrency: int = 8, seconds: float = 8.0,
-         warmup: float = 1.0) -> LoadResult:
+def load(
+    port: int, path: str, *, concurrency: int = 8, seconds: float = 8.0, warmup: float = 1.0
+) -> LoadResult:
     """Closed loop: each of `concurrency` threads sends the next request when the last answers."""
     stop_at = time.monotonic() + warmup + seconds
     measure_from = time.monotonic() + warmup
@@ -156,3 +174,16 @@ def load(port: int, path: str, *, concurrency: int = 8, seconds: float = 8.0,
 
 def median(values: list[float]) -> float:
     return statistics.median(values)
+
+
+@contextmanager
+def throwaway_database() -> Iterator[dict[str, str]]:
+    """The environment of a migrated, throw-away SQLite database (production settings), for
+    benchmarks that run Django in a child process rather than behind a server."""
+    var_dir = Path(tempfile.mkdtemp(prefix="tongban-bench-"))
+    env = bench_env(var_dir)
+    try:
+        manage(env, "migrate", "--noinput", "-v", "0")
+        yield env
+    finally:
+        shutil.rmtree(var_dir, ignore_errors=True)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _server import load, production_server  # noqa: E402
+from _server import load, production_server
 
 
 def main() -> None:
@@ -25,12 +25,16 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
     with production_server(workers=args.workers) as (port, _env):
-        print(f"gunicorn, {args.workers} sync workers, SQLite; {args.concurrency} client threads, "
-              f"{args.seconds:.0f} s per path")
+        print(
+            f"gunicorn, {args.workers} sync workers, SQLite; {args.concurrency} client threads, "
+            f"{args.seconds:.0f} s per path"
+        )
         baseline = load(port, "/api/v1/ping", concurrency=args.concurrency, seconds=args.seconds)
         print(baseline.line())
         for path in ("/", "/healthz"):
-            print(load(port, path, concurrency=args.concurrency, seconds=args.seconds).line(baseline))
+            print(
+                load(port, path, concurrency=args.concurrency, seconds=args.seconds).line(baseline)
+            )
 
 
 if __name__ == "__main__":

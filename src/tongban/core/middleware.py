@@ -2,7 +2,10 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
+# The elderly-friendly mode (适老化) is a display preference, not account data: it lives in a
+# cookie so it works before sign-in and on shared kiosk browsers.
 ELDER_COOKIE = "tb_elder"
+ELDER_COOKIE_MAX_AGE = 365 * 24 * 3600
 
 
 class DisplayPreferencesMiddleware:

@@ -172,6 +172,8 @@ TONGBAN_BLIND_INDEX_KEY = env_str("TONGBAN_BLIND_INDEX_KEY")
 # --- Platform -----------------------------------------------------------------------------------
 TONGBAN_PLATFORM_NAME = env_str("TONGBAN_PLATFORM_NAME", "四川政务服务网")
 TONGBAN_HOME_REGION = env_str("TONGBAN_HOME_REGION", "510000")
+TONGBAN_PLATFORM_OWNER = env_str("TONGBAN_PLATFORM_OWNER", "四川省人民政府办公厅")
+TONGBAN_SITE_CODE = env_str("TONGBAN_SITE_CODE", "5100000000")
 # Behind nginx: how many proxies append to X-Forwarded-For (the audit log records the client IP).
 TONGBAN_TRUSTED_PROXY_COUNT = env_int("TONGBAN_TRUSTED_PROXY_COUNT", 0)
 TONGBAN_WORKER_STALE_SECONDS = env_int("TONGBAN_WORKER_STALE_SECONDS", 120)

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from tongban.core.codes import BodyNature
 from tongban.core.models.base import BaseModel
 
 
@@ -33,15 +34,6 @@ class Department(BaseModel):
 
     def __str__(self) -> str:
         return self.name
-
-
-class BodyNature(models.TextChoices):
-    """实施主体性质, GB/T 39046 code table A.3."""
-
-    STATUTORY = "1", _("法定机关")
-    AUTHORIZED = "2", _("授权组织")
-    ENTRUSTED = "3", _("受委托组织")
-    OTHER = "9", _("其他")
 
 
 class ImplementingBody(BaseModel):
