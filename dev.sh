@@ -76,7 +76,7 @@ ensure_venv() {  # ensure_venv base|test
 
 # --- Development secrets: generated once, kept in var/, never committed ------------------------------
 dev_env() {
-  mkdir -p "$ROOT/var"
+  mkdir -p "$ROOT/var" "${TONGBAN_VAR_DIR:-$ROOT/var}"
   local f="$ROOT/var/dev-secrets.env"
   if [ ! -f "$f" ]; then
     say "Generating development secrets in var/dev-secrets.env"

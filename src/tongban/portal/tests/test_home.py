@@ -215,3 +215,10 @@ def test_server_error_page_renders_without_request_context():
 
     assert "系统繁忙" in html
     assert "12345" in html
+
+
+@pytest.mark.django_db
+def test_chinese_is_the_default_even_when_the_browser_asks_for_english(client):
+    response = client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert response.status_code == 200
+    assert 'lang="zh-Hans"' in response.content.decode()
