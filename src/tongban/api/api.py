@@ -21,9 +21,12 @@ install_error_handlers(api)
 
 
 def _register_routers() -> None:
-    from tongban.api.routers import meta
+    from tongban.api.routers import catalog, meta, regions, workdays
 
     api.add_router("/", meta.router)
+    api.add_router("/", regions.router)
+    api.add_router("/workdays", workdays.router)
+    api.add_router("/catalog", catalog.router)
 
 
 _register_routers()

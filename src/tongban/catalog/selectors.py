@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from tongban.catalog.guide_schema import GuideContent, parse_guide
 from tongban.catalog.models import (
@@ -55,8 +55,16 @@ def ancestor_codes(region_code: str) -> list[str]:
     return list(dict.fromkeys(out))
 
 
+# Below this many facet rows the filter is driven from the facet index (rare values); above it,
+# walking items in popularity order and probing the facet is faster (common values).
+FACET_IN_LIMIT = 5000
+
+
 def _facet(qs: QuerySet[ImplementationItem], kind: str, code: str) -> QuerySet[ImplementationItem]:
-    return qs.filter(pk__in=ItemFacet.objects.filter(kind=kind, code=code).values("item_id"))
+    rows = ItemFacet.objects.filter(kind=kind, code=code)
+    if rows[:FACET_IN_LIMIT].count() < FACET_IN_LIMIT:
+        return qs.filter(pk__in=rows.values("item_id"))
+    return qs.filter(Exists(rows.filter(item_id=OuterRef("pk"))))
 
 
 def item_list_public(filters: ItemFilters) -> QuerySet[ImplementationItem]:

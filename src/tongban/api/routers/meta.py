@@ -20,7 +20,9 @@ class PingOut(Schema):
     status: str
 
 
-@router.get("/ping", response=PingOut, auth=None, operation_id="ping", summary="连通性检查（不访问数据库）")
+@router.get(
+    "/ping", response=PingOut, auth=None, operation_id="ping", summary="连通性检查（不访问数据库）"
+)
 def ping(request: HttpRequest) -> PingOut:
     """The bare JSON view every benchmark compares against (bench/http_baseline.py)."""
     return PingOut(status="ok")

@@ -55,7 +55,9 @@ def test_wrong_or_revoked_token_is_refused(client, capsys):
     UserFactory(username="clerk_b", kind="staff")
     call_command("identity", "token", "clerk_b")
     raw = capsys.readouterr().out.strip()
-    assert client.get("/api/v1/me", HTTP_AUTHORIZATION="Bearer tb_not-a-real-token").status_code == 401
+    assert (
+        client.get("/api/v1/me", HTTP_AUTHORIZATION="Bearer tb_not-a-real-token").status_code == 401
+    )
     from tongban.identity.models import ApiToken
 
     ApiToken.objects.update(revoked_at="2026-01-01T00:00:00+08:00")

@@ -227,3 +227,16 @@ def test_withdraw_removes_the_item_from_the_public_and_keeps_history(catalog_wor
     assert GuideVersion.objects.get(item=item).status == GuideStatus.WITHDRAWN
     entry = AuditEntry.objects.get(action="catalog.item.withdraw")
     assert entry.reason == "依据省政府令取消该事项"
+
+
+def test_facet_filter_gives_the_same_items_on_both_query_plans(catalog_world, monkeypatch):
+    from tongban.catalog import selectors
+
+    item = _create(catalog_world)
+    _publish(catalog_world, item)
+    filters = ItemFilters(region="510104", corporate_theme="010")
+    driven_by_facets = [i.code for i in item_list_public(filters)]
+    monkeypatch.setattr(selectors, "FACET_IN_LIMIT", 1)  # force the EXISTS plan for common values
+    probed = [i.code for i in item_list_public(filters)]
+    assert driven_by_facets == probed == [item.code]
+    assert list(item_list_public(ItemFilters(corporate_theme="999"))) == []
