@@ -1,16 +1,18 @@
-"""The portal home page (门户首页): search, popular services, life-event themes, my services."""
+"""The portal home page (门户首页): search, popular services of the visitor's region, life-event
+themes, bundles, my services."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from tongban.catalog.selectors import item_popular
 from tongban.core.codes import LegalPersonTheme, NaturalPersonTheme, ThemeAudience
-from tongban.core.errors import NotFound
-from tongban.core.selectors.regions import region_get
+from tongban.portal.views.catalog import service_url, visitor_region
+
+POPULAR_LIMIT = 8
 
 
 @dataclass(frozen=True)
@@ -22,21 +24,12 @@ class ServiceLink:
     department: str = ""
 
 
-def popular_services() -> list[ServiceLink]:
-    """热门服务. The service catalog fills this (most-used implementation items in the region);
-    until it exists there is nothing honest to show, and the page shows an empty state."""
-    return []
-
-
-def home_region() -> dict[str, str]:
-    """The region the portal serves (shown by the region switcher). A deployment whose divisions
-    are not loaded yet still gets a page: the code is shown without a name."""
-    code = settings.TONGBAN_HOME_REGION
-    try:
-        region = region_get(code)
-    except NotFound:
-        return {"code": code, "name": ""}
-    return {"code": region.code, "name": region.name}
+def popular_services(region: str) -> list[ServiceLink]:
+    """热门服务: the most-used published items a resident of `region` can apply for."""
+    return [
+        ServiceLink(title=item.name, url=service_url(item.code), department=item.department.name)
+        for item in item_popular(region=region, limit=POPULAR_LIMIT)
+    ]
 
 
 def theme_links(audience: str, table: type[NaturalPersonTheme | LegalPersonTheme]) -> list[dict]:
@@ -44,9 +37,10 @@ def theme_links(audience: str, table: type[NaturalPersonTheme | LegalPersonTheme
 
 
 def home(request: HttpRequest) -> HttpResponse:
+    region = visitor_region(request)
     context = {
-        "region": home_region(),
-        "popular_services": popular_services(),
+        "region": {"code": region.code, "name": region.name},
+        "popular_services": popular_services(region.code),
         "personal_themes": theme_links(ThemeAudience.PERSONAL, NaturalPersonTheme),
         "corporate_themes": theme_links(ThemeAudience.CORPORATE, LegalPersonTheme),
     }

@@ -34,7 +34,12 @@ TILES = {
     ),
     "review": Tile("review", gettext_lazy("审核办理"), gettext_lazy("在承诺时限内审查并作出决定")),
     "cases": Tile("cases", gettext_lazy("办件查询"), gettext_lazy("查询本部门办件的进度和记录")),
-    "catalog": Tile("catalog", gettext_lazy("事项管理"), gettext_lazy("维护实施清单和办事指南")),
+    "catalog": Tile(
+        "catalog",
+        gettext_lazy("事项管理"),
+        gettext_lazy("维护实施清单和办事指南"),
+        "workbench:catalog_items",
+    ),
     "hotline": Tile(
         "hotline", gettext_lazy("12345工单"), gettext_lazy("接听、答复、派发和回访热线诉求")
     ),
