@@ -26,6 +26,7 @@ from tongban.core.services.organizations import (
     staff_membership_grant,
 )
 from tongban.core.services.regions import regions_load
+from tongban.demo.catalog_build import load_demo_catalog
 from tongban.identity.models import AccountKind, LegalPerson, User
 
 DEMO_PASSWORD = "Tongban@2026"  # noqa: S105 - printed for the demo; demo databases only
@@ -165,12 +166,21 @@ class DemoLoadResult:
     bodies: int = 0
     users: int = 0
     memberships: int = 0
+    catalog_items: int = 0
+    catalog_bundles: int = 0
     password_hash: str | None = field(default=None, repr=False)
 
     @property
     def created_anything(self) -> bool:
         return any(
-            (self.regions_created, self.departments, self.bodies, self.users, self.memberships)
+            (
+                self.regions_created,
+                self.departments,
+                self.bodies,
+                self.users,
+                self.memberships,
+                self.catalog_items,
+            )
         )
 
 
@@ -290,6 +300,13 @@ def demo_load() -> DemoLoadResult:
     departments = _ensure_departments(result)
     _ensure_staff(result, departments)
     _ensure_public_users(result)
+    platform_admin = next(s for s in STAFF if s.role == StaffRole.PLATFORM_ADMIN)
+    catalog = load_demo_catalog(User.objects.get(username=platform_admin.username))
+    if catalog.report is not None:
+        result.departments += catalog.departments
+        result.bodies += catalog.bodies
+        result.catalog_items = catalog.report.items_created
+        result.catalog_bundles = catalog.report.bundles_created
     return result
 
 

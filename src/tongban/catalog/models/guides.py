@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from tongban.core.jsonfields import UnicodeJSONEncoder
 from tongban.core.models import BaseModel
 
 
@@ -29,7 +30,7 @@ class GuideVersion(BaseModel):
     status = models.CharField(
         _("状态"), max_length=10, choices=GuideStatus.choices, default=GuideStatus.DRAFT
     )
-    content = models.JSONField(_("指南内容"))
+    content = models.JSONField(_("指南内容"), encoder=UnicodeJSONEncoder)
     content_digest = models.CharField(_("内容摘要(SM3)"), max_length=64, blank=True)
     revision = models.PositiveIntegerField(
         _("草稿修订号"), default=1, help_text=_("防止两人同时编辑互相覆盖")

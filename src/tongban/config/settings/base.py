@@ -176,6 +176,8 @@ TONGBAN_PLATFORM_OWNER = env_str("TONGBAN_PLATFORM_OWNER", "四川省人民政�
 TONGBAN_SITE_CODE = env_str("TONGBAN_SITE_CODE", "5100000000")
 # Behind nginx: how many proxies append to X-Forwarded-For (the audit log records the client IP).
 TONGBAN_TRUSTED_PROXY_COUNT = env_int("TONGBAN_TRUSTED_PROXY_COUNT", 0)
+# `demo load` includes the demo service catalog (about 17k implementation items) unless off.
+TONGBAN_DEMO_CATALOG = env_bool("TONGBAN_DEMO_CATALOG", True)
 TONGBAN_WORKER_STALE_SECONDS = env_int("TONGBAN_WORKER_STALE_SECONDS", 120)
 
 LOGGING = {

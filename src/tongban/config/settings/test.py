@@ -19,3 +19,5 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+# The foundation demo tests need no 17k-item catalog; catalog demo tests switch it on for two counties.
+TONGBAN_DEMO_CATALOG = False

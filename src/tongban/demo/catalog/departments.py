@@ -48,8 +48,9 @@ AREA_CODES: dict[str, str] = {
 # 重庆市 districts in the demo (川渝通办). 江北区 and 渝北区 are not in the Ministry of Civil
 # Affairs table shipped with the region loader, so 南岸区 and 大渡口区 stand in for them.
 CHONGQING_DISTRICTS: tuple[str, ...] = ("500103", "500104", "500106", "500107", "500108")
-# Counties whose 街道 get their own bodies (乡级 matters): 锦江区, 青羊区, 渝中区.
-TOWNSHIP_COUNTIES: tuple[str, ...] = ("510104", "510105", "500103")
+# Counties whose 街道 and 乡镇 get their own bodies (乡级 matters): 锦江区, 青羊区, 渝中区, and
+# 金堂县 for rural towns (宅基地, 乡村建设 are decided by a 镇人民政府, never by a 街道).
+TOWNSHIP_COUNTIES: tuple[str, ...] = ("510104", "510105", "500103", "510121")
 
 _STREETS = (
     "人民路",
@@ -395,6 +396,14 @@ KINDS: dict[str, Kind] = {
             "四川省文化和旅游厅",
             "{p}文化广播电视和旅游局",
             "{p}文化广播电视和旅游局",
+        ),
+        Kind(
+            "chengguan",
+            "城市管理",
+            None,
+            "{p}城市管理局",
+            "{p}城市管理局",
+            chengdu_city="{p}城市管理委员会",
         ),
         Kind("nongye", "农业农村", "四川省农业农村厅", "{p}农业农村局", "{p}农业农村局"),
         Kind("yingji", "应急管理", "四川省应急管理厅", "{p}应急管理局", "{p}应急管理局"),

@@ -32,7 +32,7 @@ Json = dict[str, Any]
 class Matter:
     """One matter of the basic catalog and everything its guides share."""
 
-    code: str  # 12-character basic code, 00 TT DD MMM SSS (DEMO codes, see matters.py)
+    code: str  # 12-character basic code, 00 TT DD MMM SSS (DEMO codes, see basic_code)
     name: str
     item_type: str  # GB/T 39046 A.1
     ministry: str  # 主管部门 (national)
@@ -66,6 +66,8 @@ class Matter:
     quantity: str = ""  # 数量限制
     mergeable: bool = True  # a 行政审批局 takes it over where one exists (licences only)
     extra_levels: tuple[str, ...] = field(default=())  # exercise levels without demo bodies
+    kiosk: bool = False  # 自助办: the 政务服务中心's self-service terminals handle it too
+    rural: bool = False  # at TOWNSHIP: only 乡镇 (a 街道 has no farmland or 宅基地)
 
     @property
     def immediate(self) -> bool:
@@ -74,6 +76,45 @@ class Matter:
     @property
     def exercise_levels(self) -> list[str]:
         return sorted({LEVEL_CODES[level] for level in self.at} | set(self.extra_levels))
+
+
+# --- Basic codes -------------------------------------------------------------------------------
+
+# DD of the DEMO basic codes `00 TT DD MMM SSS`: the competent field. The official catalog has its
+# own sub-classification; these two digits only keep the demo's codes readable and unique.
+DOMAINS: dict[str, str] = {
+    "gongan": "01",
+    "minzheng": "02",
+    "renshe": "03",
+    "yibao": "04",
+    "weijian": "05",
+    "jiaoyu": "06",
+    "scjg": "07",
+    "yaojian": "08",
+    "zhujian": "09",
+    "jiaotong": "10",
+    "sthj": "11",
+    "shuili": "12",
+    "yancao": "13",
+    "sifa": "14",
+    "zrzy": "15",
+    "tuiyi": "16",
+    "canlian": "17",
+    "xiaofang": "18",
+    "shuiwu": "19",
+    "wenlv": "20",
+    "nongye": "21",
+    "yingji": "22",
+    "fagai": "23",
+    "gjj": "24",
+    "gongyong": "25",
+}
+
+
+def basic_code(item_type: str, domain: str, seq: int, sub: int = 0) -> str:
+    """A DEMO basic code in the national pattern: 00 (national catalog), type, domain, main-item
+    sequence, sub-item sequence."""
+    return f"00{item_type}{DOMAINS[domain]}{seq:03d}{sub:03d}"
 
 
 # --- Materials ----------------------------------------------------------------------------------

@@ -39,8 +39,8 @@ class Command(BaseCommand):
             return
         self.stdout.write(
             f"演示数据已载入：行政区划 {result.regions_created}，部门 {result.departments}，"
-            f"实施主体 {result.bodies}，账号 {result.users}，岗位 {result.memberships}"
-            f"（用时 {elapsed:.1f} 秒）。"
+            f"实施主体 {result.bodies}，账号 {result.users}，岗位 {result.memberships}，"
+            f"事项 {result.catalog_items}，一件事 {result.catalog_bundles}（用时 {elapsed:.1f} 秒）。"
         )
 
     def _accounts(self) -> None:
