@@ -5,6 +5,12 @@ from django.utils import translation
 
 from tongban.testing.factories import make_region_chain
 
+# Fixtures shared by the tests of several packages, so none imports another package's tests.
+pytest_plugins = [
+    "tongban.testing.browser_fixtures",
+    "tongban.testing.catalog_fixtures",
+]
+
 
 @pytest.fixture
 def regions(db):

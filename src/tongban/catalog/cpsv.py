@@ -24,6 +24,7 @@ from tongban.catalog.guide_schema import (
     MATERIAL_FORMS,
     MATERIAL_SOURCES,
     GuideContent,
+    is_web_url,
 )
 from tongban.core.codes import (
     CaseKind,
@@ -70,6 +71,12 @@ def _concept(scheme: str, code: str, label: str) -> dict[str, Any]:
         "skos:prefLabel": _zh(label),
         "skos:inScheme": {"@id": f"{SCHEME}{scheme}"},
     }
+
+
+def _link(*urls: str) -> str:
+    """The first of `urls` that is a web link (http(s) or a site path), else "": guide text
+    comes from many editors and imports, and consumers of the export follow these links."""
+    return next((url for url in urls if url and is_web_url(url)), "")
 
 
 def _label(table: Any, code: str) -> str:
@@ -124,8 +131,9 @@ def _evidence(item_code: str, index: int, material: Any) -> dict[str, Any]:
         "dct:title": _zh(material.name),
         "dct:description": _zh(_material_description(material)),
     }
-    if material.blank_form_url or material.sample_url:
-        node["schema:url"] = material.blank_form_url or material.sample_url
+    url = _link(material.blank_form_url, material.sample_url)
+    if url:
+        node["schema:url"] = url
     return node
 
 
@@ -164,6 +172,7 @@ def _costs(content: GuideContent, authority_id: str) -> list[dict[str, Any]]:
 
 
 def _channels(content: GuideContent, hours: dict[str, Any]) -> list[dict[str, Any]]:
+    online_url = _link(content.online_url)
     out = []
     for code in content.handling_forms:
         node: dict[str, Any] = {
@@ -174,8 +183,8 @@ def _channels(content: GuideContent, hours: dict[str, Any]) -> list[dict[str, An
         if code == HandlingForm.WINDOW:
             node["dct:description"] = _zh(_("办理地点：%(place)s") % {"place": content.place})
             node["cv:openingHours"] = hours
-        elif code in {HandlingForm.ONLINE_PC, HandlingForm.ONLINE_MOBILE} and content.online_url:
-            node["schema:url"] = content.online_url
+        elif code in {HandlingForm.ONLINE_PC, HandlingForm.ONLINE_MOBILE} and online_url:
+            node["schema:url"] = online_url
         out.append(node)
     for code in content.channels:
         node = {
@@ -183,8 +192,8 @@ def _channels(content: GuideContent, hours: dict[str, Any]) -> list[dict[str, An
             "dct:identifier": f"channel:{code}",
             "dct:type": _concept("channel", code, CHANNELS[code]),
         }
-        if code == "online" and content.online_url:
-            node["schema:url"] = content.online_url
+        if code == "online" and online_url:
+            node["schema:url"] = online_url
         out.append(node)
     return out
 

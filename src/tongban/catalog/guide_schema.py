@@ -2,7 +2,8 @@
 tables A.1–A.8 (standards.md §2), plus the application form and handling workflow definitions.
 
 A guide version stores this as JSON; `parse_guide` is the single gate every write passes, and it
-answers in Chinese with the path of each problem (e.g. `materials[2].copies`)."""
+answers in Chinese with the path of each problem (e.g. `materials[2].copies`). Reads of stored
+content pass `stored=True`: links that predate the link rule are dropped instead of refused."""
 
 from __future__ import annotations
 
@@ -10,7 +11,16 @@ import re
 from typing import Annotated, Any, Literal
 
 from django.utils.translation import gettext as _
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from tongban.core.codes import (
     CaseKind,
@@ -27,6 +37,28 @@ from tongban.core.models import StaffRole
 
 Text = Annotated[str, Field(max_length=4000)]
 Short = Annotated[str, Field(max_length=200)]
+
+# A link a guide may carry: http(s) with a host, or a path on this site. "//host" and "/\host"
+# are other sites to a browser; javascript:, data: and the like are never links.
+_WEB_URL = re.compile(
+    r"(?:https?://[^\s/?#\\\x00-\x1f\x7f]+|/(?![/\\]))[^\x00-\x1f\x7f]*", re.IGNORECASE
+)
+
+
+def is_web_url(value: str) -> bool:
+    """Whether `value` may be shown or exported as a link: http(s)://… or a site path "/…"."""
+    return bool(_WEB_URL.fullmatch(value))
+
+
+def _web_url(value: str, info: ValidationInfo) -> str:
+    if not value or is_web_url(value):
+        return value
+    if info.context and info.context.get("stored"):
+        return ""  # stored before links were checked: kept out of every page and export
+    raise ValueError(_("请填写以 http:// 或 https:// 开头的网址，或以“/”开头的本站路径。"))
+
+
+WebUrl = Annotated[Short, AfterValidator(_web_url)]
 
 
 class Strict(BaseModel):
@@ -101,8 +133,8 @@ class Material(Strict):
     legal_basis: Text = ""
     license_type_code: Short = ""
     data_resource_code: Short = ""
-    blank_form_url: Short = ""
-    sample_url: Short = ""
+    blank_form_url: WebUrl = ""
+    sample_url: WebUrl = ""
     is_key: bool = Field(default=True, description="核心材料：缺少时不得容缺受理")
 
     @model_validator(mode="after")
@@ -162,7 +194,7 @@ class Result(Strict):
     name: Short = Field(min_length=1)
     kind: Literal["license", "approval_document", "other"] = "license"
     license_type_code: Short = ""
-    sample_url: Short = ""
+    sample_url: WebUrl = ""
 
 
 class FaqEntry(Strict):
@@ -291,7 +323,7 @@ class GuideContent(Strict):
     corporate_themes: list[str] = []
     handling_forms: list[str] = Field(min_length=1, description="办理形式 A.5")
     online_depth: list[str] = Field(default=[], description="网上办理深度（多选）")
-    online_url: Short = ""
+    online_url: WebUrl = ""
     channels: list[Literal["online", "mobile", "kiosk", "appointment", "post"]] = []
     visits: int = Field(ge=0, le=20, description="到办事现场次数")
     onsite_reason: Text = Field(default="", description="必须现场办理原因说明")
@@ -429,10 +461,13 @@ def _message(error: dict[str, Any]) -> str:
     return error.get("msg", _("格式不正确。"))
 
 
-def parse_guide(data: dict[str, Any]) -> GuideContent:
-    """Validate a guide; raise ValidationFailed listing every problem with its path."""
+def parse_guide(data: dict[str, Any], *, stored: bool = False) -> GuideContent:
+    """Validate a guide; raise ValidationFailed listing every problem with its path.
+
+    `stored=True` is for reading content already saved: a link that is not a web link (saved
+    before the rule) is dropped rather than refused, so the guide still shows without it."""
     try:
-        return GuideContent.model_validate(data)
+        return GuideContent.model_validate(data, context={"stored": stored})
     except ValidationError as exc:
         problems = [FieldProblem(field=_path(e["loc"]), message=_message(e)) for e in exc.errors()]
         raise ValidationFailed(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 
 from tongban.catalog.guide_schema import GuideContent, parse_guide
 from tongban.catalog.models import (
@@ -21,6 +21,11 @@ from tongban.catalog.permissions import access_item_for_edit, items_editable_by
 from tongban.core.errors import NotFound
 
 MAX_PAGE = 100
+# A version still being worked on: at most one per item (constraint guide_one_open_draft).
+OPEN_STATUSES = (GuideStatus.DRAFT, GuideStatus.SUBMITTED)
+# Orders of item_list_public.
+ORDER_POPULAR = "popular"
+ORDER_NEAREST = "nearest"
 
 
 @dataclass(frozen=True)
@@ -67,7 +72,16 @@ def _facet(qs: QuerySet[ImplementationItem], kind: str, code: str) -> QuerySet[I
     return qs.filter(Exists(rows.filter(item_id=OuterRef("pk"))))
 
 
-def item_list_public(filters: ItemFilters) -> QuerySet[ImplementationItem]:
+def item_list_public(
+    filters: ItemFilters, *, order: str = ORDER_POPULAR
+) -> QuerySet[ImplementationItem]:
+    """Published items matching `filters`, most popular first; with `order=ORDER_NEAREST` (only
+    with a region filter) the services of the resident's own division come before those of the
+    city and then the province, most popular first within each."""
+    if order not in (ORDER_POPULAR, ORDER_NEAREST):
+        raise ValueError(f"unknown order {order!r}")
+    if order == ORDER_NEAREST and not filters.region:
+        raise ValueError("order='nearest' needs a region filter")
     qs = ImplementationItem.objects.filter(status=ItemStatus.ACTIVE)
     if filters.region:
         qs = qs.filter(region_id__in=ancestor_codes(filters.region))
@@ -91,7 +105,12 @@ def item_list_public(filters: ItemFilters) -> QuerySet[ImplementationItem]:
     ):
         if value:
             qs = _facet(qs, facet_kind, value)
-    return qs.select_related("region", "department", "body").order_by("-popularity", "name", "code")
+    qs = qs.select_related("region", "department", "body")
+    if order == ORDER_NEAREST:
+        # The region filter keeps only the resident's ancestors, whose codes extend one another
+        # (510000, 510100, 510104): a greater code is a nearer division.
+        return qs.order_by("-region_id", "-popularity", "name", "code")
+    return qs.order_by("-popularity", "name", "code")
 
 
 def _significant(region_code: str) -> str:
@@ -120,7 +139,7 @@ def item_get_public(code: str) -> ImplementationItem:
 def item_guide(item: ImplementationItem) -> GuideContent:
     if item.published_version is None:
         raise NotFound()
-    return parse_guide(item.published_version.content)
+    return parse_guide(item.published_version.content, stored=True)
 
 
 def item_popular(*, region: str = "", limit: int = 8) -> list[ImplementationItem]:
@@ -198,12 +217,24 @@ def department_counts(*, region: str) -> list[dict[str, Any]]:
 def item_list_for_admin(
     actor: Any, *, q: str = "", status: str = ""
 ) -> QuerySet[ImplementationItem]:
+    """The items the actor may edit, each annotated with `current_number` (its published
+    version's number), `open_number` and `open_status` (its draft or submitted version, if any):
+    the list needs no query per row."""
     qs = items_editable_by(actor)
     if q:
         qs = qs.filter(Q(name__contains=q) | Q(code=q.upper()))
     if status:
         qs = qs.filter(status=status)
-    return qs.select_related("region", "department", "body").order_by("region_id", "name")
+    open_version = GuideVersion.objects.filter(item=OuterRef("pk"), status__in=OPEN_STATUSES)
+    return (
+        qs.select_related("region", "department", "body")
+        .annotate(
+            current_number=F("published_version__number"),
+            open_number=Subquery(open_version.values("number")[:1]),
+            open_status=Subquery(open_version.values("status")[:1]),
+        )
+        .order_by("region_id", "name")
+    )
 
 
 def item_get_for_admin(actor: Any, code: str) -> ImplementationItem:

@@ -1,3 +1,4 @@
+import json
 from datetime import UTC, datetime
 from types import SimpleNamespace
 
@@ -106,3 +107,25 @@ def test_channels_events_output_and_dates():
 def test_no_output_without_a_result():
     doc = jsonld(item_type="20", result=None)
     assert "cpsv:produces" not in doc
+
+
+def test_only_web_links_and_site_paths_reach_the_document():
+    # A parsed guide refuses such links; the export still must not trust whatever it is given.
+    content = parse_guide(guide_content())
+    content.online_url = "javascript:alert(1)"
+    content.materials[0].blank_form_url = "javascript:alert(1)"
+    content.materials[0].sample_url = "/media/forms/spjy-sample.pdf"
+    content.materials[1].blank_form_url = "data:text/html,<script>alert(1)</script>"
+    content.materials[2].sample_url = "//evil.example/form.docx"
+
+    doc = public_service_jsonld(item=ITEM, content=content)
+
+    inputs = doc["cpsv:hasInput"]
+    assert inputs[0]["schema:url"] == "/media/forms/spjy-sample.pdf"
+    assert "schema:url" not in inputs[1]
+    assert "schema:url" not in inputs[2]
+    assert [c for c in doc["cv:hasChannel"] if "schema:url" in c] == []
+    text = json.dumps(doc, ensure_ascii=False)
+    assert "javascript:" not in text
+    assert "data:text" not in text
+    assert "evil.example" not in text

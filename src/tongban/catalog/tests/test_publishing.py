@@ -13,12 +13,15 @@ from tongban.catalog.models import (
     ItemStatus,
 )
 from tongban.catalog.selectors import (
+    ORDER_NEAREST,
     ItemFilters,
     item_get_public,
+    item_list_for_admin,
     item_list_public,
     versions_for_admin,
 )
 from tongban.catalog.services import (
+    basic_item_create,
     guide_draft_save,
     guide_review,
     guide_submit,
@@ -27,6 +30,7 @@ from tongban.catalog.services import (
 )
 from tongban.catalog.tests.factories import guide_content
 from tongban.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from tongban.testing.catalog_fixtures import make_body
 
 pytestmark = pytest.mark.django_db
 
@@ -240,3 +244,66 @@ def test_facet_filter_gives_the_same_items_on_both_query_plans(catalog_world, mo
     probed = [i.code for i in item_list_public(filters)]
     assert driven_by_facets == probed == [item.code]
     assert list(item_list_public(ItemFilters(corporate_theme="999"))) == []
+
+
+def test_nearest_order_puts_the_residents_own_division_first(catalog_world):
+    world = catalog_world
+    basic = basic_item_create(
+        actor=world.province_admin,
+        code="000107002000",
+        name="食品小作坊登记",
+        item_type="01",
+        service_objects=["2"],
+        exercise_levels=["3", "4"],
+    )
+    _, city_body = make_body(world.regions["chengdu"], "成都市市场监督管理局", body8="MB000003")
+    county = implementation_item_create(
+        actor=world.province_admin,
+        basic_item=basic,
+        body=world.jinjiang_body,
+        content=guide_content(name="食品小作坊登记"),
+    )
+    city = implementation_item_create(
+        actor=world.province_admin,
+        basic_item=basic,
+        body=city_body,
+        content=guide_content(name="食品小作坊登记", exercise_level="3"),
+    )
+    for item in (county, city):
+        guide_submit(actor=world.second_admin, item_code=item.code, number=1)
+        guide_review(actor=world.province_admin, item_code=item.code, number=1, approve=True)
+    ImplementationItem.objects.filter(pk=city.pk).update(popularity=100)
+    filters = ItemFilters(region="510104")
+
+    assert [i.code for i in item_list_public(filters)] == [city.code, county.code]
+    assert [i.code for i in item_list_public(filters, order=ORDER_NEAREST)] == [
+        county.code,
+        city.code,
+    ]
+    with pytest.raises(ValueError, match="region"):
+        item_list_public(ItemFilters(), order=ORDER_NEAREST)
+
+
+def test_admin_list_carries_current_and_open_version_numbers_in_one_query(
+    catalog_world, django_assert_num_queries
+):
+    world = catalog_world
+    published = _create(world)
+    _publish(world, published)
+    guide_draft_save(actor=world.jinjiang_admin, item_code=published.code, content=guide_content())
+    submitted = implementation_item_create(
+        actor=world.province_admin,
+        basic_item=world.food_licence,
+        body=world.qingyang_body,
+        content=guide_content(),
+    )
+    guide_submit(actor=world.province_admin, item_code=submitted.code, number=1)
+
+    items = item_list_for_admin(world.province_admin)  # resolves the actor's scope
+    with django_assert_num_queries(1):
+        rows = {i.code: (i.current_number, i.open_number, i.open_status) for i in items}
+
+    assert rows == {
+        published.code: (1, 2, GuideStatus.DRAFT),
+        submitted.code: (None, 1, GuideStatus.SUBMITTED),
+    }

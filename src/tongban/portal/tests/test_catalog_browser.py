@@ -1,6 +1,6 @@
 """Real-browser checks of the public catalog pages: axe-core (WCAG 2.1 AA) at desktop and phone
 width and in elderly-friendly mode, keyboard use of the materials checklist, print layout, htmx
-pagination. Uses the browser fixtures of test_browser_a11y (Debian Chromium, same flags)."""
+pagination. The browser and page fixtures are the shared ones (tongban.testing.browser_fixtures)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
-from tongban.portal.tests import test_browser_a11y as a11y
 from tongban.portal.tests.test_catalog_pages import (
     World,
     build_world,
@@ -17,12 +16,7 @@ from tongban.portal.tests.test_catalog_pages import (
     make_bundle,
 )
 from tongban.portal.views import catalog as catalog_views
-
-# The browser and page fixtures of the base UI's browser test: one launch recipe for the portal.
-browser = a11y.browser
-open_page = a11y.open_page
-assert_no_axe_violations = a11y.assert_no_axe_violations
-PHONE_WIDTH = a11y.PHONE_WIDTH
+from tongban.testing.browser import PHONE_WIDTH, assert_no_axe_violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

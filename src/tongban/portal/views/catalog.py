@@ -30,8 +30,10 @@ from tongban.catalog.guide_schema import (
     MATERIAL_SOURCES,
     GuideContent,
     Material,
+    is_web_url,
 )
 from tongban.catalog.selectors import (
+    ORDER_NEAREST,
     ItemFilters,
     bundle_get,
     bundle_list,
@@ -218,7 +220,7 @@ def _label(table: Any, code: str) -> str:
 
 def _safe_url(url: str) -> str:
     """Only web links are rendered as links (guide text comes from many editors)."""
-    return url if url.startswith(("https://", "http://", "/")) else ""
+    return url if is_web_url(url) else ""
 
 
 def service_url(code: str) -> str:
@@ -253,13 +255,6 @@ def result_rows(items: Any) -> list[ResultRow]:
         )
         for item in items
     ]
-
-
-def nearest_first(qs: Any) -> Any:
-    """Services of the visitor's own division before those of the city and the province. The
-    region filter keeps only the visitor's ancestors, whose codes extend one another, so a
-    descending code is a nearer division."""
-    return qs.order_by("-region_id", "-popularity", "name", "code")
 
 
 def paginate(qs: Any, request: HttpRequest, params: QueryDict) -> tuple[Page, dict[str, Any]]:
@@ -491,7 +486,7 @@ def services(request: HttpRequest) -> HttpResponse:
         q=params.q,
     )
     page, pagination = paginate(
-        nearest_first(item_list_public(filters)), request, _query(region, params)
+        item_list_public(filters, order=ORDER_NEAREST), request, _query(region, params)
     )
     departments = department_counts(region=region.code)
     context: dict[str, Any] = {
@@ -564,7 +559,7 @@ def theme_items(
         person_theme=code if personal else "",
         corporate_theme="" if personal else code,
     )
-    qs = nearest_first(item_list_public(filters))
+    qs = item_list_public(filters, order=ORDER_NEAREST)
     page = Paginator(qs, PAGE_SIZE).get_page(1)
     params = BrowseParams(tab=TAB_THEME)
     more = reverse("portal:services") + _link(

@@ -24,16 +24,14 @@ from tongban.catalog.services import (
     guide_submit,
     implementation_item_create,
 )
-from tongban.catalog.tests import conftest as catalog_conftest
 from tongban.catalog.tests.factories import guide_content
+from tongban.testing.catalog_fixtures import FOOD_LICENCE
 from tongban.workbench.forms.catalog import GuideEditor, element_label
 from tongban.workbench.views.catalog import guide_blocks
 
 pytestmark = pytest.mark.django_db
 
-# The catalog test world (fixture) and its basic item, shared with the catalog's own tests.
-catalog_world = catalog_conftest.catalog_world
-FOOD_LICENCE = catalog_conftest.FOOD_LICENCE
+# `catalog_world` is the shared catalog test world (tongban.testing.catalog_fixtures).
 
 ITEMS = reverse("workbench:catalog_items")
 

@@ -1,21 +1,13 @@
 """Real-browser checks of the catalog editor and the version comparison: axe-core (WCAG 2.1 AA)
 with errors on the page, and the keyboard (Enter saves, it does not add a row).
 
-Chromium is launched exactly as src/tongban/portal/tests/test_browser_a11y.py launches it (the
-same flags, copied: workbench may not import portal). Never `playwright install`.
+Chromium, the axe-core check and the `browser`/`open_page` fixtures are the shared ones of
+tongban.testing (browser, browser_fixtures); `catalog_world` is tongban.testing.catalog_fixtures'.
 """
 
 from __future__ import annotations
 
-import json
-import os
-from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
-
 import pytest
-from django.conf import settings
-from django.test import Client
 from django.urls import reverse
 
 from tongban.catalog.models import GuideVersion
@@ -25,115 +17,21 @@ from tongban.catalog.services import (
     guide_submit,
     implementation_item_create,
 )
-from tongban.catalog.tests import conftest as catalog_conftest
 from tongban.catalog.tests.factories import guide_content
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    # Without these Chromium keeps trying to reach Google services on a closed network.
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-AXE_OPTIONS = {
-    "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
-    "resultTypes": ["violations"],
-}
+from tongban.testing.browser import assert_no_axe_violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-catalog_world = catalog_conftest.catalog_world
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.skip(
-            "Debian chromium is not installed: apt-get install chromium "
-            "(./dev.sh test installs it as root)"
-        )
-    sync_api = pytest.importorskip("playwright.sync_api")
-    # Playwright's sync API runs an event loop in this thread; Django then refuses ORM calls
-    # (the live server's own thread is unaffected).
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    try:
-        with sync_api.sync_playwright() as playwright:
-            chromium = playwright.chromium.launch(
-                executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
-            )
-            yield chromium
-            chromium.close()
-    finally:
-        if previous is None:
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        else:
-            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
-
-
-def assert_no_axe_violations(page) -> None:
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page, options=AXE_OPTIONS)
-    violations = results.response["violations"]
-    details = [
-        {
-            "id": v["id"],
-            "impact": v["impact"],
-            "help": v["help"],
-            "nodes": [
-                {"target": n["target"], "html": n["html"][:200], "summary": n["failureSummary"]}
-                for n in v["nodes"]
-            ],
-        }
-        for v in violations
-    ]
-    assert violations == [], (
-        f"axe-core found {len(violations)} WCAG 2.1 AA violation(s) on {page.url}:\n"
-        + json.dumps(details, ensure_ascii=False, indent=2)
-    )
-
 
 @pytest.fixture
-def open_as(browser, live_server):
+def open_as(open_page):
     """Opens a path signed in as `user` and returns the page (fails on any non-200 or any
-    request that leaves the site)."""
-    contexts = []
+    request that failed or left the site)."""
 
     def _open(user, path: str, *, width: int = 1280):
-        client = Client()
-        client.force_login(user)
-        context = browser.new_context(locale="zh-CN", viewport={"width": width, "height": 900})
-        contexts.append(context)
-        context.add_cookies(
-            [
-                {
-                    "name": settings.SESSION_COOKIE_NAME,
-                    "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                    "url": live_server.url,
-                }
-            ]
-        )
-        page = context.new_page()
-        problems: list[str] = []
-        page.on(
-            "request",
-            lambda r: None if r.url.startswith(live_server.url) else problems.append(r.url),
-        )
-        response = page.goto(live_server.url + path)
-        page.wait_for_load_state("load")
-        assert response is not None
-        assert response.status == 200, f"{path}: {response.status}"
-        assert problems == [], problems
-        return page
+        return open_page(path, width=width, user=user)
 
-    yield _open
-    for context in contexts:
-        context.close()
+    return _open
 
 
 @pytest.fixture

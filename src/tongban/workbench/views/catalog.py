@@ -23,7 +23,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as HttpForbidden
 from django.core.paginator import Paginator
-from django.db.models import F, Max, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -43,6 +42,7 @@ from tongban.catalog.permissions import CATALOG_ROLES
 from tongban.catalog.quality import ISSUE_KINDS, QualityIssue, catalog_quality_for_admin
 from tongban.catalog.quality import guide_quality as check_guide
 from tongban.catalog.selectors import (
+    OPEN_STATUSES,
     item_get_for_admin,
     item_list_for_admin,
     review_queue,
@@ -84,7 +84,6 @@ from tongban.workbench.forms.catalog import (
 PAGE_SIZE = 20
 QUEUE_PAGE_SIZE = 50
 QUALITY_MAX_ITEMS = 200
-OPEN = (GuideStatus.DRAFT, GuideStatus.SUBMITTED)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 View = Callable[..., HttpResponse]
@@ -128,7 +127,7 @@ def _version_url(code: str, number: int) -> str:
 
 
 def _open_version(versions: list[GuideVersion]) -> GuideVersion | None:
-    return next((v for v in versions if v.status in OPEN), None)
+    return next((v for v in versions if v.status in OPEN_STATUSES), None)
 
 
 def _published_version(versions: list[GuideVersion]) -> GuideVersion | None:
@@ -144,17 +143,6 @@ def _error(request: HttpRequest, exc: DomainError) -> None:
 # --- 事项清单 ------------------------------------------------------------------------------------
 
 
-def _with_version_numbers(items: QuerySet[ImplementationItem]) -> QuerySet[ImplementationItem]:
-    """Each item's published version number and its open draft (at most one, by constraint),
-    in the same query as the page: no query per row."""
-    open_versions = Q(versions__status__in=OPEN)
-    return items.annotate(
-        current_number=F("published_version__number"),
-        open_number=Max("versions__number", filter=open_versions),
-        open_status=Max("versions__status", filter=open_versions),
-    )
-
-
 @require_GET
 @catalog_admin_required
 def item_list(request: HttpRequest) -> HttpResponse:
@@ -162,7 +150,7 @@ def item_list(request: HttpRequest) -> HttpResponse:
     q = status = ""
     if filters.is_valid():
         q, status = filters.cleaned_data["q"], filters.cleaned_data["status"]
-    items = _with_version_numbers(item_list_for_admin(request.user, q=q, status=status))
+    items = item_list_for_admin(request.user, q=q, status=status)
     page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
