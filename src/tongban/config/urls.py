@@ -19,6 +19,7 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("o/", include("tongban.identity.oidc.urls")),
     path("workbench/", include("tongban.workbench.urls")),
     path("", include("tongban.portal.urls")),
 ]

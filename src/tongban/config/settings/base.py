@@ -32,6 +32,8 @@ INSTALLED_APPS = [
     "tongban.audit",
     "tongban.core",
     "tongban.identity",
+    "oauth2_provider",
+    "tongban.identity.oidc",
     "tongban.catalog",
     "tongban.api",
     "tongban.portal",
@@ -188,3 +190,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("TONGBAN_LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# Integrations and sub-systems with their own settings modules (STYLE.md rule 24).
+from tongban.config.settings.identity import *  # noqa: E402,F403
+from tongban.config.settings.oidc import *  # noqa: E402,F403

@@ -1,0 +1,1 @@
+"""Identity settings: password hashing, sign-in protection, SMS sender (owned by identity)."""

@@ -1,0 +1,1 @@
+"""OpenID Connect provider settings (django-oauth-toolkit; owned by identity.oidc)."""
