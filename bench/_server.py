@@ -15,7 +15,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,41 +67,48 @@ def production_server(
         manage(env, "collectstatic", "--noinput", "-v", "0")
         for command in prepare:
             manage(env, *command)
-        port = _free_port()
-        proc = subprocess.Popen(
-            [
-                PY,
-                "-m",
-                "gunicorn",
-                "tongban.config.wsgi",
-                "--workers",
-                str(workers),
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--log-level",
-                "warning",
-            ],
-            env=env,
-            cwd=str(ROOT),
-        )
-        try:
-            deadline = time.monotonic() + 30
-            while time.monotonic() < deadline:
-                try:
-                    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-                    conn.request("GET", "/api/v1/ping")
-                    if conn.getresponse().status == 200:
-                        break
-                except OSError:
-                    time.sleep(0.2)
-            else:
-                raise RuntimeError("server did not start")
+        with serve(env, workers=workers) as port:
             yield port, env
-        finally:
-            proc.terminate()
-            proc.wait(timeout=10)
     finally:
         shutil.rmtree(var_dir, ignore_errors=True)
+
+
+@contextmanager
+def serve(env: dict[str, str], *, workers: int = 2) -> Iterator[int]:
+    """gunicorn on the database `env` points at (migrated, static files collected); the port."""
+    port = _free_port()
+    proc = subprocess.Popen(
+        [
+            PY,
+            "-m",
+            "gunicorn",
+            "tongban.config.wsgi",
+            "--workers",
+            str(workers),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+        cwd=str(ROOT),
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+                conn.request("GET", "/api/v1/ping")
+                if conn.getresponse().status == 200:
+                    break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            raise RuntimeError("server did not start")
+        yield port
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
 
 
 @dataclass
@@ -131,9 +138,18 @@ class LoadResult:
 
 
 def load(
-    port: int, path: str, *, concurrency: int = 8, seconds: float = 8.0, warmup: float = 1.0
+    port: int,
+    path: str | Callable[[], str],
+    *,
+    concurrency: int = 8,
+    seconds: float = 8.0,
+    warmup: float = 1.0,
+    label: str = "",
 ) -> LoadResult:
-    """Closed loop: each of `concurrency` threads sends the next request when the last answers."""
+    """Closed loop: each of `concurrency` threads sends the next request when the last answers.
+    `path` may be a callable returning the path of each request (e.g. a random item's page),
+    called before the clock starts for that request; `label` then names the result."""
+    next_path = path if callable(path) else lambda: path
     stop_at = time.monotonic() + warmup + seconds
     measure_from = time.monotonic() + warmup
     lock = threading.Lock()
@@ -143,11 +159,12 @@ def load(
     def worker() -> None:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
         while True:
+            target = next_path()
             start = time.monotonic()
             if start >= stop_at:
                 break
             try:
-                conn.request("GET", path, headers={"Accept-Language": "zh-hans"})
+                conn.request("GET", target, headers={"Accept-Language": "zh-hans"})
                 resp = conn.getresponse()
                 resp.read()
                 ok = resp.status == 200
@@ -169,7 +186,8 @@ def load(
         t.start()
     for t in threads:
         t.join()
-    return LoadResult(path, counts["ok"], counts["err"], seconds, latencies)
+    name = label or (path if isinstance(path, str) else getattr(path, "__name__", "?"))
+    return LoadResult(name, counts["ok"], counts["err"], seconds, latencies)
 
 
 def median(values: list[float]) -> float:
