@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from tongban.core.identifiers import citizen_id_with_check, credit_code_build
 from tongban.core.models import Department, ImplementingBody, Region, StaffMembership, StaffRole
@@ -27,7 +29,15 @@ from tongban.core.services.organizations import (
 )
 from tongban.core.services.regions import regions_load
 from tongban.demo.catalog_build import load_demo_catalog
-from tongban.identity.models import AccountKind, LegalPerson, User
+from tongban.identity.models import AccountKind, AgentScope, AssuranceLevel, LegalPerson, User
+from tongban.identity.selectors import agent_grants_active_for
+from tongban.identity.services import (
+    account_verify_by_operator,
+    agent_grant_create,
+    legal_person_verify,
+    registry_legal_persons_import,
+    registry_persons_import,
+)
 
 DEMO_PASSWORD = "Tongban@2026"  # noqa: S105 - printed for the demo; demo databases only
 
@@ -151,8 +161,21 @@ AGENT = DemoPerson(
     address="四川省成都市青羊区少城街道宽巷子18号",
     region="510105",
 )
+# A second agent (经办人) of the enterprise, authorised by its representative 李建国.
+AGENT_STAFF = DemoPerson(
+    username="agent_wang",
+    real_name="王晓红",
+    kind=AccountKind.ENTERPRISE,
+    id_number=citizen_id_with_check("51010419950612004"),
+    phone="13900001111",
+    address="四川省成都市锦江区春熙路街道红星路三段8号",
+    region="510104",
+)
 ENTERPRISE_NAME = "成都蜀味餐饮管理有限公司"
-ENTERPRISE_REPRESENTATIVE = "王蜀平"
+# 李建国 (agent_li) is the enterprise's legal representative, proved against the demo 法人库;
+# 王晓红 (agent_wang) acts for it under his grant.
+ENTERPRISE_REPRESENTATIVE = AGENT.real_name
+AGENT_GRANT_SCOPES = (AgentScope.APPLY, AgentScope.CASES, AgentScope.LICENSES)
 # DEMO VALUE: 9 (市场监管) 1 (企业) 510104 (锦江区) + MA6… organisation code body.
 ENTERPRISE_CREDIT_CODE = credit_code_build(
     department="9", category="1", region_code="510104", org_body8="MA6CJ8K2"
@@ -168,6 +191,7 @@ class DemoLoadResult:
     memberships: int = 0
     catalog_items: int = 0
     catalog_bundles: int = 0
+    identity_changes: int = 0
     password_hash: str | None = field(default=None, repr=False)
 
     @property
@@ -180,6 +204,7 @@ class DemoLoadResult:
                 self.users,
                 self.memberships,
                 self.catalog_items,
+                self.identity_changes,
             )
         )
 
@@ -260,7 +285,10 @@ def _ensure_staff(result: DemoLoadResult, departments: dict[str, Department]) ->
 
 
 def _ensure_public_users(result: DemoLoadResult) -> None:
-    regions = {r.code: r for r in Region.objects.filter(code__in={CITIZEN.region, AGENT.region})}
+    regions = {
+        r.code: r
+        for r in Region.objects.filter(code__in={p.region for p in (CITIZEN, AGENT, AGENT_STAFF)})
+    }
     _ensure_user(
         result,
         CITIZEN.username,
@@ -290,6 +318,70 @@ def _ensure_public_users(result: DemoLoadResult) -> None:
         region=regions[AGENT.region],
         legal_person=company,
     )
+    _ensure_user(
+        result,
+        AGENT_STAFF.username,
+        real_name=AGENT_STAFF.real_name,
+        kind=AGENT_STAFF.kind,
+        id_number=AGENT_STAFF.id_number,
+        phone=AGENT_STAFF.phone,
+        address=AGENT_STAFF.address,
+        region=regions[AGENT_STAFF.region],
+        legal_person=company,
+    )
+    _ensure_identity(result, company)
+
+
+def _ensure_identity(result: DemoLoadResult, company: LegalPerson) -> None:
+    """The demo people in the embedded 人口库, the enterprise in the 法人库, everyone at L2,
+    李建国 proved as the representative and 王晓红 authorised by him — each step only when
+    missing, so a second load changes nothing."""
+    people = (CITIZEN, AGENT, AGENT_STAFF)
+    for report in (
+        registry_persons_import(
+            actor=None,
+            rows=[
+                {"name": p.real_name, "id_number": p.id_number, "status": "normal"} for p in people
+            ],
+            source="demo",
+        ),
+        registry_legal_persons_import(
+            actor=None,
+            rows=[
+                {
+                    "name": ENTERPRISE_NAME,
+                    "credit_code": ENTERPRISE_CREDIT_CODE,
+                    "representative_name": AGENT.real_name,
+                    "representative_id_number": AGENT.id_number,
+                    "status": "active",
+                }
+            ],
+            source="demo",
+        ),
+    ):
+        result.identity_changes += report.created + report.updated
+    users = {u.username: u for u in User.objects.filter(username__in=[p.username for p in people])}
+    for person in people:
+        user = users[person.username]
+        if user.assurance_level < AssuranceLevel.L2:
+            account_verify_by_operator(actor=None, user=user, level=AssuranceLevel.L2)
+            result.identity_changes += 1
+    representative = users[AGENT.username]
+    if company.representative_id != representative.pk or company.verified_at is None:
+        company = legal_person_verify(
+            user=representative, credit_code=ENTERPRISE_CREDIT_CODE, name=ENTERPRISE_NAME
+        )
+        result.identity_changes += 1
+    agent = users[AGENT_STAFF.username]
+    if not agent_grants_active_for(agent).filter(legal_person=company).exists():
+        agent_grant_create(
+            actor=representative,
+            legal_person=company,
+            agent=agent,
+            scopes=list(AGENT_GRANT_SCOPES),
+            valid_until=timezone.now() + timedelta(days=365),
+        )
+        result.identity_changes += 1
 
 
 @transaction.atomic
@@ -319,13 +411,18 @@ class DemoAccount:
     exists: bool
 
 
+def _level(user: User | None) -> str:
+    return f"L{user.assurance_level}" if user is not None and user.assurance_level else ""
+
+
 def demo_accounts() -> list[DemoAccount]:
     """One row per demo account, with its role and data scope as stored (not as specified), so
     the printout shows what the database really holds."""
+    public = (CITIZEN, AGENT, AGENT_STAFF)
     users = {
         u.username: u
         for u in User.objects.filter(
-            username__in=[s.username for s in STAFF] + [CITIZEN.username, AGENT.username]
+            username__in=[s.username for s in STAFF] + [p.username for p in public]
         ).select_related("legal_person")
     }
     memberships: dict[int, list[StaffMembership]] = {}
@@ -348,7 +445,13 @@ def demo_accounts() -> list[DemoAccount]:
             )
     citizen = users.get(CITIZEN.username)
     rows.append(
-        DemoAccount(CITIZEN.username, CITIZEN.real_name, "自然人", "本人事项", citizen is not None)
+        DemoAccount(
+            CITIZEN.username,
+            CITIZEN.real_name,
+            " ".join(filter(None, ["自然人", _level(citizen)])),
+            "本人事项",
+            citizen is not None,
+        )
     )
     agent = users.get(AGENT.username)
     company = agent.legal_person.name if agent is not None and agent.legal_person else ""
@@ -356,9 +459,36 @@ def demo_accounts() -> list[DemoAccount]:
         DemoAccount(
             AGENT.username,
             AGENT.real_name,
-            "法人经办人",
+            " ".join(filter(None, ["法定代表人", _level(agent)])),
             company or ENTERPRISE_NAME,
             agent is not None,
         )
     )
+    agent_staff = users.get(AGENT_STAFF.username)
+    grant = agent_grants_active_for(agent_staff).first() if agent_staff is not None else None
+    rows.append(
+        DemoAccount(
+            AGENT_STAFF.username,
+            AGENT_STAFF.real_name,
+            " ".join(filter(None, ["法人经办人", _level(agent_staff)])),
+            (
+                f"{grant.legal_person.name}（授权至 {timezone.localdate(grant.valid_until)}）"
+                if grant is not None
+                else ENTERPRISE_NAME
+            ),
+            agent_staff is not None,
+        )
+    )
     return rows
+
+
+def demo_sign_in_notes() -> list[str]:
+    """How to sign in to the demo, printed under the account table."""
+    return [
+        "登录：用户名、手机号或身份证号 + 密码；也可用短信验证码登录"
+        "（开发环境验证码写在服务器日志 var/server.log 中）。",
+        "工作人员首次登录须绑定动态口令：输入用户名和密码后，页面显示二维码和密钥，"
+        "用手机上的身份验证器应用（FreeOTP、Microsoft Authenticator、Google 身份验证器等）"
+        "扫码，输入6位动态码完成绑定；随后显示的10个恢复码请保存好。以后每次登录都要输入动态码。",
+        "手机丢失时：./dev.sh manage identity mfa-reset <用户名> --reason 原因，下次登录重新绑定。",
+    ]

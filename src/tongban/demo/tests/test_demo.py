@@ -18,6 +18,7 @@ from tongban.core.permissions import access_department_by_id
 from tongban.core.selectors.organizations import department_list
 from tongban.demo.loaders import (
     AGENT,
+    AGENT_STAFF,
     CITIZEN,
     DEMO_PASSWORD,
     DEPARTMENTS,
@@ -103,6 +104,24 @@ def test_citizen_and_agent(loaded_demo):
     assert validate_citizen_id(agent.id_number)
 
 
+def test_demo_people_are_real_name_verified_and_the_enterprise_has_its_agents(loaded_demo):
+    from tongban.identity.registries import person_registry
+    from tongban.identity.selectors import agent_grants_active_for, enterprises_for
+
+    for spec in (CITIZEN, AGENT, AGENT_STAFF):
+        user = User.objects.get(username=spec.username)
+        assert user.assurance_level == 2
+        assert user.phone_verified_at is not None
+        assert person_registry().verify(name=spec.real_name, id_number=spec.id_number).matched
+    representative = User.objects.get(username=AGENT.username)
+    [role] = enterprises_for(representative)
+    assert role.role == "representative"
+    assert role.legal_person.credit_code == ENTERPRISE_CREDIT_CODE
+    [grant] = agent_grants_active_for(User.objects.get(username=AGENT_STAFF.username))
+    assert grant.legal_person == role.legal_person
+    assert grant.granted_by == representative
+
+
 def test_platform_admin_can_use_django_admin(loaded_demo):
     admin = User.objects.get(username="admin_sichuan")
     assert admin.is_staff
@@ -125,6 +144,8 @@ def test_accounts_are_printed_with_role_scope_and_password(loaded_demo, capsys):
         assert spec.username in out
     assert "citizen_zhang" in out
     assert "agent_li" in out
+    assert "agent_wang" in out
+    assert "绑定动态口令" in out
     assert "四川省成都市锦江区 · 成都市锦江区行政审批局" in out
     assert "12345话务员" in out
 
@@ -132,7 +153,8 @@ def test_accounts_are_printed_with_role_scope_and_password(loaded_demo, capsys):
 def test_accounts_before_load_say_what_to_do(db, capsys):
     # Runs inside the module's data, so check the message path with the accounts removed.
     User.objects.filter(
-        username__in=[s.username for s in STAFF] + [CITIZEN.username, AGENT.username]
+        username__in=[s.username for s in STAFF]
+        + [CITIZEN.username, AGENT.username, AGENT_STAFF.username]
     ).delete()
     call_command("demo", "accounts")
     assert "demo load" in capsys.readouterr().out

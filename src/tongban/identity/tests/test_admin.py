@@ -137,3 +137,26 @@ def test_api_tokens_are_read_only_and_never_show_the_raw_token(admin_client, res
     )
     token.refresh_from_db()
     assert token.name == "对接脚本"
+
+
+def test_identity_records_are_listed_masked_and_read_only(admin_client, resident):
+    from tongban.identity.errors import SignInRefused
+    from tongban.identity.services import registry_persons_import, sign_in_with_password
+    from tongban.testing.identity import make_person
+
+    registry_persons_import(
+        actor=None, rows=[{"name": "张三丰", "id_number": ID_NUMBER, "status": "normal"}]
+    )
+    make_person(7, username="someone")
+    with pytest.raises(SignInRefused):
+        sign_in_with_password(identifier="someone", password="not-the-password-123")
+
+    registry = admin_client.get(reverse("admin:identity_registryperson_changelist"))
+    page = registry.content.decode()
+    assert "110105********002X" in page
+    assert ID_NUMBER not in page
+    assert "张三丰" not in page
+    events = admin_client.get(reverse("admin:identity_signinevent_changelist"))
+    assert events.status_code == 200
+    assert "someone" in events.content.decode()
+    assert admin_client.get(reverse("admin:identity_signinevent_add")).status_code == 403

@@ -115,8 +115,9 @@ def test_membership_reads_do_not_grow_with_memberships(client, regions, django_a
         )
     client.force_login(staff)
 
-    # session, user, memberships with their regions and departments
-    with django_assert_num_queries(3):
+    # session, user, the revocation check of the user's session row, memberships with their
+    # regions and departments
+    with django_assert_num_queries(4):
         response = client.get(HOME)
 
     assert response.content.decode().count('class="membership"') == 4

@@ -5,7 +5,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from tongban.demo.loaders import DEMO_PASSWORD, demo_accounts, demo_load
+from tongban.demo.loaders import DEMO_PASSWORD, demo_accounts, demo_load, demo_sign_in_notes
 
 
 def _width(text: str) -> int:
@@ -61,3 +61,6 @@ class Command(BaseCommand):
             self.stdout.write(("  " + line).rstrip())
             if i == 0:
                 self.stdout.write("  " + "  ".join("-" * w for w in widths))
+        self.stdout.write("")
+        for note in demo_sign_in_notes():
+            self.stdout.write(f"  * {note}")

@@ -1,4 +1,4 @@
-"""Writes of the identity app (accounts, tokens). Each is one transaction with its audit entry."""
+"""API tokens for scripts and integrations."""
 
 from __future__ import annotations
 

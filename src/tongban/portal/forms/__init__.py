@@ -1,0 +1,1 @@
+"""Forms of the portal pages, one module per area."""
