@@ -90,6 +90,25 @@ PYEOF
     chmod 600 "$f"
   fi
   set -a; . "$f"; set +a
+  # OpenID Connect signing keys (RSA for RS256, EC P-256 for ES256), generated once for development.
+  local k
+  for k in rsa ec; do
+    if [ ! -f "$ROOT/var/oidc-$k.pem" ]; then
+      "$PY" - "$k" "$ROOT/var/oidc-$k.pem" <<'PYEOF'
+import os, sys
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+kind, path = sys.argv[1], sys.argv[2]
+key = rsa.generate_private_key(public_exponent=65537, key_size=3072) if kind == "rsa" else ec.generate_private_key(ec.SECP256R1())
+pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+os.write(fd, pem); os.close(fd)
+PYEOF
+    fi
+  done
+  TONGBAN_OIDC_RSA_PRIVATE_KEY="$(cat "$ROOT/var/oidc-rsa.pem")"
+  TONGBAN_OIDC_EC_PRIVATE_KEY="$(cat "$ROOT/var/oidc-ec.pem")"
+  export TONGBAN_OIDC_RSA_PRIVATE_KEY TONGBAN_OIDC_EC_PRIVATE_KEY
   export TONGBAN_DEBUG="${TONGBAN_DEBUG:-1}"
   export DJANGO_SETTINGS_MODULE="${DJANGO_SETTINGS_MODULE:-tongban.config.settings.base}"
 }
