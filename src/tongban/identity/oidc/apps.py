@@ -9,3 +9,6 @@ class OidcConfig(AppConfig):
     name = "tongban.identity.oidc"
     label = "oidc"
     verbose_name = _("单点登录（OIDC）")
+
+    def ready(self) -> None:
+        from tongban.identity.oidc import checks  # noqa: F401 - registers the system checks
