@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tongban.portal.views import auth, catalog, display, home, pages, search, themes
+from tongban.portal.views import account, auth, catalog, display, home, pages, search, themes
 
 app_name = "portal"
 urlpatterns = [
@@ -20,4 +20,31 @@ urlpatterns = [
     path("accounts/mfa/setup/", auth.mfa_setup_view, name="mfa-setup"),
     path("accounts/password/reset/", auth.password_reset_view, name="password-reset"),
     path("accounts/register/", auth.register_view, name="register"),
+    # User centre (用户中心): the signed-in person's own account
+    path("my/", account.overview, name="account"),
+    path("my/mfa/disable/", account.mfa_disable, name="account-mfa-disable"),
+    path("my/mfa/recovery-codes/", account.recovery_codes, name="account-recovery-codes"),
+    path("my/enterprises/", account.enterprises, name="account-enterprises"),
+    path(
+        "my/enterprises/grants/<uuid:grant_id>/revoke/",
+        account.grant_revoke,
+        name="account-grant-revoke",
+    ),
+    path("my/security/", account.security, name="account-security"),
+    path(
+        "my/security/sessions/<uuid:session_id>/revoke/",
+        account.session_revoke,
+        name="account-session-revoke",
+    ),
+    path(
+        "my/security/sessions/revoke-others/",
+        account.sessions_revoke_others,
+        name="account-sessions-revoke-others",
+    ),
+    path("my/platforms/", account.platforms, name="account-platforms"),
+    path(
+        "my/platforms/<int:application_id>/revoke/",
+        account.platform_revoke,
+        name="account-platform-revoke",
+    ),
 ]
