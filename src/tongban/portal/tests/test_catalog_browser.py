@@ -135,8 +135,10 @@ def test_htmx_pagination_swaps_results_pushes_url_and_moves_focus(
     page.locator(".pagination a", has_text="下一页").click()
     page.wait_for_url("**page=2**")
 
-    assert page.evaluate("document.activeElement.id") == "results-heading"
-    titles = page.locator(".result-title a").all_inner_texts()
-    assert titles == ["食品经营许可", "食品生产许可"]
+    # htmx pushes the URL, swaps the results and moves focus in separate steps: wait for each
+    # (Playwright's expect retries) instead of reading the page at one instant.
+    expect = pytest.importorskip("playwright.sync_api").expect
+    expect(page.locator(".result-title a")).to_have_text(["食品经营许可", "食品生产许可"])
+    expect(page.locator("#results-heading")).to_be_focused()
     assert page.locator(".browse-tabs").count() == 1  # the rest of the page stayed
     assert_no_axe_violations(page)
