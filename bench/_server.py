@@ -67,15 +67,16 @@ def production_server(
         manage(env, "collectstatic", "--noinput", "-v", "0")
         for command in prepare:
             manage(env, *command)
-        with serve(env, workers=workers) as port:
+        with serve(env, workers=workers) as (port, _pid):
             yield port, env
     finally:
         shutil.rmtree(var_dir, ignore_errors=True)
 
 
 @contextmanager
-def serve(env: dict[str, str], *, workers: int = 2) -> Iterator[int]:
-    """gunicorn on the database `env` points at (migrated, static files collected); the port."""
+def serve(env: dict[str, str], *, workers: int = 2) -> Iterator[tuple[int, int]]:
+    """gunicorn on the database `env` points at (migrated, static files collected): its port and
+    the master's process id (see `workers_cpu_seconds`)."""
     port = _free_port()
     proc = subprocess.Popen(
         [
@@ -105,10 +106,25 @@ def serve(env: dict[str, str], *, workers: int = 2) -> Iterator[int]:
                 time.sleep(0.2)
         else:
             raise RuntimeError("server did not start")
-        yield port
+        yield port, proc.pid
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def workers_cpu_seconds(master_pid: int) -> float:
+    """CPU time used so far by a gunicorn master's worker processes (Linux /proc). Unlike
+    latency it hardly moves when other work shares the machine."""
+    total = 0
+    children = Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split()
+    for pid in children:
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except FileNotFoundError:  # a worker restarting
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 @dataclass
