@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
@@ -72,6 +72,39 @@ def _facet(qs: QuerySet[ImplementationItem], kind: str, code: str) -> QuerySet[I
     return qs.filter(Exists(rows.filter(item_id=OuterRef("pk"))))
 
 
+def _facet_filters(filters: ItemFilters) -> list[tuple[str, str]]:
+    kind = ItemFacet.Kind
+    pairs = (
+        (kind.PERSON_THEME, filters.person_theme),
+        (kind.CORPORATE_THEME, filters.corporate_theme),
+        (kind.SERVICE_OBJECT, filters.service_object),
+        (kind.ONLINE_DEPTH, filters.online_depth),
+        (kind.CHANNEL, filters.channel),
+    )
+    return [(k, v) for k, v in pairs if v]
+
+
+def item_count_public(filters: ItemFilters, *, limit: int) -> int:
+    """How many items `item_list_public(filters)` holds, counting at most `limit`.
+
+    With a single facet filter and nothing else, the count joins the facet rows (one per item:
+    kind, code and item are unique together) and so is driven by the facet index; the EXISTS
+    form of the list scanned items in popularity order and grew with the catalog
+    (bench/catalog_read.py: 1.83x slower at 1M items than at 10k)."""
+    facets = _facet_filters(filters)
+    facet_fields = {"person_theme", "corporate_theme", "service_object", "online_depth", "channel"}
+    only_facet = len(facets) == 1 and all(
+        not getattr(filters, f.name) for f in fields(filters) if f.name not in facet_fields
+    )
+    if only_facet:
+        kind, code = facets[0]
+        joined = ImplementationItem.objects.filter(
+            status=ItemStatus.ACTIVE, facets__kind=kind, facets__code=code
+        )
+        return joined[:limit].count()
+    return item_list_public(filters).order_by()[:limit].count()
+
+
 def item_list_public(
     filters: ItemFilters, *, order: str = ORDER_POPULAR
 ) -> QuerySet[ImplementationItem]:
@@ -95,16 +128,8 @@ def item_list_public(
         qs = qs.filter(item_type=filters.item_type)
     if filters.q:
         qs = qs.filter(Q(name__contains=filters.q) | Q(code=filters.q.upper()))
-    kind = ItemFacet.Kind
-    for facet_kind, value in (
-        (kind.PERSON_THEME, filters.person_theme),
-        (kind.CORPORATE_THEME, filters.corporate_theme),
-        (kind.SERVICE_OBJECT, filters.service_object),
-        (kind.ONLINE_DEPTH, filters.online_depth),
-        (kind.CHANNEL, filters.channel),
-    ):
-        if value:
-            qs = _facet(qs, facet_kind, value)
+    for facet_kind, value in _facet_filters(filters):
+        qs = _facet(qs, facet_kind, value)
     qs = qs.select_related("region", "department", "body")
     if order == ORDER_NEAREST:
         # The region filter keeps only the resident's ancestors, whose codes extend one another

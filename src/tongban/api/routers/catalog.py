@@ -53,6 +53,7 @@ from tongban.catalog.selectors import (
     bundle_get,
     bundle_list,
     bundle_members_for_region,
+    item_count_public,
     item_get_public,
     item_guide,
     item_list_public,
@@ -235,13 +236,14 @@ def _item_out(item: ImplementationItem) -> ItemOut:
     ),
 )
 def catalog_items_list(request: HttpRequest, filters: Query[ItemFilterIn]) -> ItemPageOut:
-    qs = item_list_public(_item_filters(filters))
+    wanted = _item_filters(filters)
+    qs = item_list_public(wanted)
     page = list(qs[filters.offset : filters.offset + filters.limit])
     if filters.offset == 0 and len(page) < filters.limit:
         total = len(page)  # the whole result fits on this page: no COUNT needed
     else:
         # Bounded, and without the ORDER BY: a count never needs the rows sorted.
-        total = qs.order_by()[: COUNT_LIMIT + 1].count()
+        total = item_count_public(wanted, limit=COUNT_LIMIT + 1)
     return ItemPageOut(
         total=min(total, COUNT_LIMIT),
         total_exact=total <= COUNT_LIMIT,

@@ -307,3 +307,28 @@ def test_admin_list_carries_current_and_open_version_numbers_in_one_query(
         published.code: (1, 2, GuideStatus.DRAFT),
         submitted.code: (None, 1, GuideStatus.SUBMITTED),
     }
+
+
+def test_bounded_count_agrees_with_the_list_on_both_count_plans(catalog_world):
+    from tongban.catalog.selectors import item_count_public
+
+    item = _create(catalog_world)
+    _publish(catalog_world, item)
+    other = implementation_item_create(
+        actor=catalog_world.province_admin,
+        basic_item=catalog_world.food_licence,
+        body=catalog_world.qingyang_body,
+        content=guide_content(corporate_themes=["005"]),
+    )
+    guide_submit(actor=catalog_world.province_admin, item_code=other.code, number=1)
+    guide_review(actor=catalog_world.second_admin, item_code=other.code, number=1, approve=True)
+    cases = [
+        ItemFilters(corporate_theme="010"),  # facet only: counted through the facet join
+        ItemFilters(corporate_theme="005"),
+        ItemFilters(corporate_theme="010", region="510105"),  # mixed: counted from the list
+        ItemFilters(service_object="2"),
+        ItemFilters(),
+    ]
+    for filters in cases:
+        assert item_count_public(filters, limit=100) == item_list_public(filters).count()
+    assert item_count_public(ItemFilters(service_object="2"), limit=1) == 1
