@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tongban.identity.models import AgentScope
+from tongban.portal.forms.auth import NewPasswordMixin
 
 
 class RealNameForm(forms.Form):
@@ -99,7 +100,7 @@ class AgentGrantForm(forms.Form):
         super().__init__(*args, **kwargs)
 
 
-class PasswordChangeForm(forms.Form):
+class PasswordChangeForm(NewPasswordMixin):
     old_password = forms.CharField(
         label=_("原密码"),
         strip=False,
@@ -107,28 +108,7 @@ class PasswordChangeForm(forms.Form):
         widget=forms.PasswordInput,
         error_messages={"required": _("请填写原密码。")},
     )
-    new_password1 = forms.CharField(
-        label=_("新密码"),
-        strip=False,
-        max_length=200,
-        widget=forms.PasswordInput,
-        help_text=_("至少10位，不能全是数字，不要使用常见密码或与手机号、姓名相近的密码。"),
-        error_messages={"required": _("请填写新密码。")},
-    )
-    new_password2 = forms.CharField(
-        label=_("再次输入新密码"),
-        strip=False,
-        max_length=200,
-        widget=forms.PasswordInput,
-        error_messages={"required": _("请再次输入新密码。")},
-    )
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        first, second = data.get("new_password1"), data.get("new_password2")
-        if first and second and first != second:
-            self.add_error("new_password2", _("两次输入的密码不一致。"))
-        return data
+    field_order = ["old_password", "new_password1", "new_password2"]
 
 
 class PasswordConfirmForm(forms.Form):

@@ -62,7 +62,9 @@ class RecoveryCodeForm(forms.Form):
     )
 
 
-class _NewPasswordMixin(forms.Form):
+class NewPasswordMixin(forms.Form):
+    """The new password twice, checked to match (reset, registration, password change)."""
+
     new_password1 = forms.CharField(
         label=_("新密码"),
         strip=False,
@@ -87,11 +89,11 @@ class _NewPasswordMixin(forms.Form):
         return data
 
 
-class PasswordResetForm(SmsCodeForm, _NewPasswordMixin):
+class PasswordResetForm(SmsCodeForm, NewPasswordMixin):
     pass
 
 
-class RegisterForm(SmsCodeForm, _NewPasswordMixin):
+class RegisterForm(SmsCodeForm, NewPasswordMixin):
     pass
 
 

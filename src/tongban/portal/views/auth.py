@@ -12,6 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 import segno
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
@@ -347,22 +348,33 @@ def mfa_setup_view(request: HttpRequest) -> HttpResponse:
 # --- Password reset and registration -----------------------------------------------------------------
 
 
+def _send_code_step(
+    request: HttpRequest, purpose: str, form_class: type[forms.Form], *, prefix: str
+) -> tuple[PhoneForm, forms.Form, str]:
+    """First step of the two-step pages (password reset, registration): send a code to the
+    phone, then show the second form with the phone filled in. Returns both forms and the
+    "code sent" notice ("" when nothing was sent)."""
+    send_form = PhoneForm(prefix="send")
+    second = form_class(prefix=prefix)
+    sent = ""
+    if request.method == "POST" and request.POST.get("action") == "send":
+        send_form = PhoneForm(request.POST, prefix="send")
+        if send_form.is_valid() and _send_code(request, send_form, purpose):
+            phone = send_form.cleaned_data["phone"]
+            sent = _code_sent_message(phone, purpose)
+            second = form_class(initial={"phone": phone}, prefix=prefix)
+    return send_form, second, sent
+
+
 @sensitive_post_parameters("code", "new_password1", "new_password2")
 @never_cache
 @require_http_methods(["GET", "POST"])
 def password_reset_view(request: HttpRequest) -> HttpResponse:
-    send_form = PhoneForm(prefix="send")
-    reset_form = PasswordResetForm(prefix="reset")
-    sent = ""
+    send_form, reset_form, sent = _send_code_step(
+        request, CodePurpose.RESET, PasswordResetForm, prefix="reset"
+    )
     action = request.POST.get("action")
-    if request.method == "POST" and action == "send":
-        send_form = PhoneForm(request.POST, prefix="send")
-        if send_form.is_valid() and _send_code(request, send_form, CodePurpose.RESET):
-            sent = _code_sent_message(send_form.cleaned_data["phone"], CodePurpose.RESET)
-            reset_form = PasswordResetForm(
-                initial={"phone": send_form.cleaned_data["phone"]}, prefix="reset"
-            )
-    elif request.method == "POST" and action == "reset":
+    if request.method == "POST" and action == "reset":
         reset_form = PasswordResetForm(request.POST, prefix="reset")
         if reset_form.is_valid():
             try:
@@ -390,18 +402,11 @@ def password_reset_view(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def register_view(request: HttpRequest) -> HttpResponse:
-    send_form = PhoneForm(prefix="send")
-    register_form = RegisterForm(prefix="register")
-    sent = ""
+    send_form, register_form, sent = _send_code_step(
+        request, CodePurpose.VERIFY_PHONE, RegisterForm, prefix="register"
+    )
     action = request.POST.get("action")
-    if request.method == "POST" and action == "send":
-        send_form = PhoneForm(request.POST, prefix="send")
-        if send_form.is_valid() and _send_code(request, send_form, CodePurpose.VERIFY_PHONE):
-            sent = _code_sent_message(send_form.cleaned_data["phone"], CodePurpose.VERIFY_PHONE)
-            register_form = RegisterForm(
-                initial={"phone": send_form.cleaned_data["phone"]}, prefix="register"
-            )
-    elif request.method == "POST" and action == "register":
+    if request.method == "POST" and action == "register":
         register_form = RegisterForm(request.POST, prefix="register")
         if register_form.is_valid():
             try:
