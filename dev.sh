@@ -120,8 +120,14 @@ compile_messages() {
   (cd "$ROOT/src/tongban" && "$PY" "$ROOT/manage.py" compilemessages -v 0)
 }
 
+pdf_debs() {  # WeasyPrint needs Pango, and a CJK font or Chinese prints as boxes
+  need_debs "PDF rendering" /usr/share/doc/libpango-1.0-0/copyright=libpango-1.0-0 \
+    /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc=fonts-wqy-zenhei
+}
+
 cmd_run() {
   ensure_venv base
+  pdf_debs
   dev_env
   compile_messages
   local port="${PORT:-8000}"
@@ -160,6 +166,7 @@ cmd_test() {
   ensure_venv test
   need_debs "browser tests" /usr/bin/chromium=chromium
   need_debs "translations" msgfmt=gettext
+  pdf_debs
   export DJANGO_SETTINGS_MODULE=tongban.config.settings.test
   (cd "$ROOT/src/tongban" && "$PY" "$ROOT/manage.py" compilemessages -v 0)
   say "Lint: ruff"
@@ -167,6 +174,8 @@ cmd_test() {
   say "Lint: import-linter (dependency levels)"
   "$VENV/bin/lint-imports" --no-cache >/dev/null || "$VENV/bin/lint-imports" --no-cache
   say "Lint: migrations are up to date"
+  # The check opens the default database; on a clean checkout SQLite's folder does not exist yet.
+  mkdir -p "${TONGBAN_VAR_DIR:-$ROOT/var}"
   manage makemigrations --check --dry-run -v 0 || die "Model changes without a migration: run ./dev.sh manage makemigrations"
   say "Tests on ${DATABASE_URL:-SQLite}"
   local rc=0

@@ -21,12 +21,25 @@ install_error_handlers(api)
 
 
 def _register_routers() -> None:
-    from tongban.api.routers import catalog, meta, regions, workdays
+    from tongban.api.routers import (
+        cases,
+        catalog,
+        licenses,
+        meta,
+        regions,
+        search,
+        sharing,
+        workdays,
+    )
 
     api.add_router("/", meta.router)
     api.add_router("/", regions.router)
     api.add_router("/workdays", workdays.router)
     api.add_router("/catalog", catalog.router)
+    api.add_router("/cases", cases.router)
+    api.add_router("/licenses", licenses.router)
+    api.add_router("/sharing", sharing.router)
+    api.add_router("/search", search.router)
 
 
 _register_routers()

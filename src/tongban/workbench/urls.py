@@ -1,5 +1,6 @@
 from django.urls import path
 
+from tongban.workbench import urls_cases, urls_licenses, urls_search, urls_sharing
 from tongban.workbench.views import catalog, home
 
 app_name = "workbench"
@@ -34,3 +35,7 @@ urlpatterns = [
         name="catalog_review",
     ),
 ]
+
+# Each domain app's pages live in its own urls_<app>.py, in this namespace.
+for _module in (urls_cases, urls_licenses, urls_sharing, urls_search):
+    urlpatterns += _module.urlpatterns

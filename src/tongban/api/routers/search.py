@@ -1,0 +1,7 @@
+"""/api/v1/search: see the search app's services for the rules."""
+
+from __future__ import annotations
+
+from ninja import Router
+
+router = Router(tags=["search"])
