@@ -24,6 +24,7 @@ def _register_routers() -> None:
     from tongban.api.routers import (
         cases,
         catalog,
+        feedback,
         licenses,
         meta,
         regions,
@@ -38,6 +39,7 @@ def _register_routers() -> None:
     api.add_router("/catalog", catalog.router)
     api.add_router("/cases", cases.router)
     api.add_router("/licenses", licenses.router)
+    api.add_router("/feedback", feedback.router)
     api.add_router("/sharing", sharing.router)
     api.add_router("/search", search.router)
 

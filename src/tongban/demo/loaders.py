@@ -28,6 +28,7 @@ from tongban.core.services.organizations import (
     staff_membership_grant,
 )
 from tongban.core.services.regions import regions_load
+from tongban.demo import cases_demo, feedback_demo, licenses_demo, search_demo, sharing_demo
 from tongban.demo.catalog_build import load_demo_catalog
 from tongban.identity.models import AccountKind, AgentScope, AssuranceLevel, LegalPerson, User
 from tongban.identity.selectors import agent_grants_active_for
@@ -192,6 +193,7 @@ class DemoLoadResult:
     catalog_items: int = 0
     catalog_bundles: int = 0
     identity_changes: int = 0
+    other_created: int = 0  # licenses, shared data, cases, search entries
     password_hash: str | None = field(default=None, repr=False)
 
     @property
@@ -205,6 +207,7 @@ class DemoLoadResult:
                 self.memberships,
                 self.catalog_items,
                 self.identity_changes,
+                self.other_created,
             )
         )
 
@@ -399,6 +402,11 @@ def demo_load() -> DemoLoadResult:
         result.bodies += catalog.bodies
         result.catalog_items = catalog.report.items_created
         result.catalog_bundles = catalog.report.bundles_created
+    admin = User.objects.get(username=platform_admin.username)
+    # Order matters: licenses and shared data exist before the demo cases that use them; the
+    # search index is built last, over everything published.
+    for module in (licenses_demo, sharing_demo, cases_demo, feedback_demo, search_demo):
+        result.other_created += module.load(actor=admin)
     return result
 
 

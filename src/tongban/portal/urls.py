@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tongban.portal import urls_cases, urls_licenses, urls_search, urls_sharing
+from tongban.portal import urls_cases, urls_feedback, urls_licenses, urls_search, urls_sharing
 from tongban.portal.views import account, auth, catalog, display, home, pages, search, themes
 
 app_name = "portal"
@@ -51,5 +51,5 @@ urlpatterns = [
 ]
 
 # Each domain app's pages live in its own urls_<app>.py, in this namespace.
-for _module in (urls_cases, urls_licenses, urls_sharing, urls_search):
+for _module in (urls_cases, urls_licenses, urls_feedback, urls_sharing, urls_search):
     urlpatterns += _module.urlpatterns

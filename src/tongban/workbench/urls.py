@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tongban.workbench import urls_cases, urls_licenses, urls_search, urls_sharing
+from tongban.workbench import urls_cases, urls_feedback, urls_licenses, urls_search, urls_sharing
 from tongban.workbench.views import catalog, home
 
 app_name = "workbench"
@@ -37,5 +37,5 @@ urlpatterns = [
 ]
 
 # Each domain app's pages live in its own urls_<app>.py, in this namespace.
-for _module in (urls_cases, urls_licenses, urls_sharing, urls_search):
+for _module in (urls_cases, urls_licenses, urls_feedback, urls_sharing, urls_search):
     urlpatterns += _module.urlpatterns

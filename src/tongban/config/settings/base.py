@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "tongban.catalog",
     "tongban.cases",
     "tongban.licenses",
+    "tongban.feedback",
     "tongban.sharing",
     "tongban.search",
     "tongban.api",
