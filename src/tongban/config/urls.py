@@ -12,6 +12,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("api/openapi.json", openapi_json, name="openapi-json"),
     path("api/v1/", api.urls),
+    path("exchange/v1/", include("tongban.sharing.exchange_urls")),
     # Staff sign in through the platform's own form (lockout, TOTP), never the bare admin form.
     path("admin/login/", RedirectView.as_view(pattern_name="login", query_string=True)),
     path("admin/", admin.site.urls),
@@ -20,6 +21,7 @@ urlpatterns = [
     path("accounts/logout/", auth.logout_view, name="logout"),
     path("o/", include("tongban.identity.oidc.urls")),
     path("workbench/", include("tongban.workbench.urls")),
+    path("open311/v2/", include("tongban.feedback.open311")),
     path("", include("tongban.portal.urls")),
 ]
 
