@@ -608,8 +608,8 @@ def test_guide_sections_where_when_result_basis_faq_and_version(client, world):
     assert "问：食品经营许可证有效期是多久？" in content
     version = world.jj_food.versions.get(number=1)
     assert f"第 1 版 · 发布日期：{version.published_at:%Y-%m-%d}" in content
-    # Online application is not open until cases exist: a disabled button, no link out.
-    assert '<button class="button" type="button" disabled>网上申请即将开通</button>' in content
+    # Online application happens here, on this platform: our apply page, never a link out.
+    assert f'href="{reverse("portal:case-apply", args=[world.jj_food.code])}">在线申请</a>' in content
     assert 'href="https://example.gov.cn/apply/spjyxk"' not in content
 
 

@@ -56,10 +56,11 @@ def test_staff_sees_own_memberships_and_role_tiles(client, regions):
     assert "锦江区市场监督管理局" in content
     assert "12345话务员" in content
     assert "本区划全部部门" in content
-    # Tiles follow the roles held: reviewer and hotline, each shown as coming soon.
+    # Tiles follow the roles held: reviewer and hotline, each opening its page.
     assert "审核办理" in content
+    assert f'href="{reverse("workbench:cases_queue")}"' in content
     assert "12345工单" in content
-    assert "即将上线" in content
+    assert f'href="{reverse("workbench:feedback_desk")}"' in content
     assert "审计日志" not in content  # the auditor membership is inactive
     assert "数据共享" not in content  # another user's role
     assert "渝中区" not in content
