@@ -29,6 +29,7 @@ from tongban.catalog.permissions import (
     check_basic_catalog_admin,
     check_can_edit_body,
 )
+from tongban.catalog.signals import items_changed
 from tongban.catalog.workflow import can_transition
 from tongban.core.codes import ExerciseLevel, ItemType, ServiceObject
 from tongban.core.crypto import sm3_hex
@@ -395,6 +396,7 @@ def publish_version(*, version: GuideVersion, now: Any = None) -> None:
         version.content_digest = content_digest(version.content)
     version.save()
     apply_published_content(item=item, version=version)
+    items_changed.send(sender=ImplementationItem, item_codes=[item.code])
 
 
 def apply_published_content(*, item: ImplementationItem, version: GuideVersion) -> None:
@@ -463,6 +465,7 @@ def guide_withdraw(*, actor: Any, item_code: str, reason: str) -> Implementation
     item.published_version = None
     item.save(update_fields=["status", "published_version", "updated_at"])
     item.facets.all().delete()
+    items_changed.send(sender=ImplementationItem, item_codes=[item.code])
     audit_record(
         actor=actor,
         action="catalog.item.withdraw",

@@ -2,6 +2,17 @@
 
 from __future__ import annotations
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-urlpatterns: list[URLPattern] = []
+from tongban.workbench.views import search
+
+urlpatterns: list[URLPattern] = [
+    path("search/synonyms/", search.synonyms, name="search_synonyms"),
+    path("search/synonyms/<uuid:public_id>/", search.synonym_edit, name="search_synonym_edit"),
+    path(
+        "search/synonyms/<uuid:public_id>/delete/",
+        search.synonym_remove,
+        name="search_synonym_delete",
+    ),
+    path("search/report/", search.report, name="search_report"),
+]

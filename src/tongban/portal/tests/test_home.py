@@ -124,14 +124,14 @@ def test_elder_mode_switch_is_post_only(client):
     assert ELDER_COOKIE not in response.cookies
 
 
-def test_search_page_echoes_query_and_says_catalog_is_not_there_yet(client):
+def test_search_page_echoes_query_and_says_what_to_try_when_nothing_matches(client):
     response = client.get(reverse("portal:search"), {"q": "  营业执照   办理 "})
 
     content = response.content.decode()
     assert response.status_code == 200
     assert "“营业执照 办理”的搜索结果" in content
     assert 'value="营业执照 办理"' in content
-    assert "服务事项目录正在建设中" in content
+    assert "没有找到相关的服务事项。请换个说法" in content
 
 
 def test_search_page_escapes_query(client):
