@@ -199,3 +199,4 @@ LOGGING = {
 # Integrations and sub-systems with their own settings modules (STYLE.md rule 24).
 from tongban.config.settings.identity import *  # noqa: E402,F403
 from tongban.config.settings.oidc import *  # noqa: E402,F403
+from tongban.config.settings.services import *  # noqa: E402,F403
