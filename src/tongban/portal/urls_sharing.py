@@ -8,6 +8,11 @@ from tongban.portal.views import sharing
 
 urlpatterns: list[URLPattern] = [
     path("my/data-access/", sharing.data_access, name="sharing-data-access"),
+    path(
+        "my/enterprises/data-access/",
+        sharing.enterprise_data_access,
+        name="sharing-enterprise-data-access",
+    ),
     path("open-data/", sharing.open_data, name="sharing-open-data"),
     # A stable URL for harvesters (CKAN's DCAT harvester, national open-data portal).
     path("open-data/catalog.jsonld", sharing.open_catalog_jsonld, name="sharing-open-catalog"),

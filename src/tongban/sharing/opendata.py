@@ -12,12 +12,14 @@ import csv
 import io
 import json
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from tongban.sharing.models import DataResource, UpdateFrequency
-from tongban.sharing.services import iter_rows
+from tongban.sharing.models import CallResult, DataResource, Operation, UpdateFrequency
+from tongban.sharing.services import iter_rows, log_system_read
 
 DCAT_CONTEXT: dict[str, str] = {
     "dcat": "http://www.w3.org/ns/dcat#",
@@ -127,9 +129,24 @@ def catalog_jsonld(
     }
 
 
-def stream_dataset(resource: DataResource, fmt: str) -> Iterator[bytes]:
+@dataclass
+class Tally:
+    """What a download sent: rows and bytes (filled while streaming)."""
+
+    rows: int = 0
+    bytes: int = 0
+
+
+def stream_dataset(resource: DataResource, fmt: str, tally: Tally | None = None) -> Iterator[bytes]:
     """The open resource's rows as CSV (with a BOM, so spreadsheet programs read UTF-8) or JSON
     Lines, chunk by chunk (never the whole table in memory)."""
+    tally = tally if tally is not None else Tally()
+    for chunk in _chunks(resource, fmt, tally):
+        tally.bytes += len(chunk)
+        yield chunk
+
+
+def _chunks(resource: DataResource, fmt: str, tally: Tally) -> Iterator[bytes]:
     fields = list(resource.fields.values_list("name", flat=True))
     if fmt == "csv":
         buf = io.StringIO()
@@ -140,6 +157,7 @@ def stream_dataset(resource: DataResource, fmt: str) -> Iterator[bytes]:
         buf.truncate()
         for count, (_pk, row) in enumerate(iter_rows(resource, fields=fields), start=1):
             writer.writerow(["" if row[f] is None else row[f] for f in fields])
+            tally.rows = count
             if count % 1000 == 0:
                 yield buf.getvalue().encode()
                 buf.seek(0)
@@ -149,8 +167,29 @@ def stream_dataset(resource: DataResource, fmt: str) -> Iterator[bytes]:
     lines: list[str] = []
     for _pk, row in iter_rows(resource, fields=fields):
         lines.append(json.dumps(row, ensure_ascii=False, separators=(",", ":"), default=str))
+        tally.rows += 1
         if len(lines) >= 1000:
             yield ("\n".join(lines) + "\n").encode()
             lines.clear()
     if lines:
         yield ("\n".join(lines) + "\n").encode()
+
+
+def logged_download(resource: DataResource, fmt: str, *, actor: Any = None) -> Iterator[bytes]:
+    """`stream_dataset`, counted in the exchange log (and so in the provider's usage statistics)
+    once the whole file has gone out; an interrupted download is not counted as a download."""
+    tally = Tally()
+    yield from stream_dataset(resource, fmt, tally)
+    log_system_read(
+        actor=actor,
+        consumer=None,
+        consumer_label=_("社会公众（开放数据下载）"),
+        resource=resource,
+        operation=Operation.DOWNLOAD,
+        purpose=_("开放数据下载"),
+        reason=fmt,
+        fields=list(resource.fields.values_list("name", flat=True)),
+        result=CallResult.OK,
+        records=tally.rows,
+        nbytes=tally.bytes,
+    )

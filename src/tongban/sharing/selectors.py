@@ -19,6 +19,7 @@ from tongban.sharing.models import (
     Grant,
     KeyKind,
     OpenType,
+    Operation,
     RequestStatus,
     ResourceStatus,
     SharingRequest,
@@ -133,11 +134,13 @@ class UsageRow:
     records: int
     bytes: int
     consumers: int
+    downloads: int = 0
 
 
 def usage_for_provider(actor: Any, *, since: datetime | None = None) -> list[UsageRow]:
     """Records exchanged, calls and bytes per resource of the caller's departments (the figures
-    the national platform reports)."""
+    the national platform reports). Completed open-data downloads count as calls (records and
+    bytes included) and are also counted on their own in `downloads`."""
     since = since or timezone.now() - timedelta(days=30)
     rows = (
         ExchangeLog.objects.filter(
@@ -147,6 +150,7 @@ def usage_for_provider(actor: Any, *, since: datetime | None = None) -> list[Usa
         .annotate(
             calls=Count("id"),
             refused=Count("id", filter=Q(result=CallResult.REFUSED)),
+            downloads=Count("id", filter=Q(operation=Operation.DOWNLOAD)),
             records=Sum("records"),
             bytes=Sum("bytes"),
             consumers=Count("consumer_label", distinct=True),
@@ -162,6 +166,7 @@ def usage_for_provider(actor: Any, *, since: datetime | None = None) -> list[Usa
             r["records"] or 0,
             r["bytes"] or 0,
             r["consumers"],
+            r["downloads"],
         )
         for r in rows
     ]
@@ -177,7 +182,33 @@ def logs_about_me(user: Any, *, limit: int = 200) -> list[ExchangeLog]:
         ExchangeLog.objects.filter(subject_index=index)
         .exclude(result=CallResult.REFUSED)
         .select_related("resource__provider", "consumer")
-        .order_by("-occurred_at")[:limit]
+        .order_by("-occurred_at", "-id")[:limit]
+    )
+
+
+def enterprises_represented_by(user: Any) -> list[Any]:
+    """The legal persons whose data-use records `user` may read: those they are the verified
+    legal representative of (an agent acts for the enterprise, but is not told who looked it up)."""
+    from tongban.identity.selectors import legal_persons_represented_by
+
+    if user is None or not getattr(user, "is_authenticated", False):
+        return []
+    return legal_persons_represented_by(user)
+
+
+def logs_about_enterprise(user: Any, legal_person: Any, *, limit: int = 200) -> list[ExchangeLog]:
+    """Right to know for an enterprise: who read its data by its credit code, why and when.
+    Empty unless `user` is the verified legal representative of `legal_person`."""
+    if legal_person is None or not any(
+        lp.pk == legal_person.pk for lp in enterprises_represented_by(user)
+    ):
+        return []
+    index = subject_index(KeyKind.CREDIT_CODE, legal_person.credit_code.strip().upper())
+    return list(
+        ExchangeLog.objects.filter(subject_index=index)
+        .exclude(result=CallResult.REFUSED)
+        .select_related("resource__provider", "consumer")
+        .order_by("-occurred_at", "-id")[:limit]
     )
 
 

@@ -8,6 +8,8 @@ from tongban.workbench.views import sharing
 
 urlpatterns: list[URLPattern] = [
     path("sharing/", sharing.resource_list, name="sharing_resources"),
+    path("sharing/resources/new/", sharing.resource_new, name="sharing_resource_new"),
+    path("sharing/resources/<str:code>/edit/", sharing.resource_edit, name="sharing_resource_edit"),
     path("sharing/resources/<str:code>/", sharing.resource_detail, name="sharing_resource"),
     path("sharing/resources/<str:code>/request/", sharing.request_new, name="sharing_request_new"),
     path("sharing/requests/", sharing.request_list, name="sharing_requests"),

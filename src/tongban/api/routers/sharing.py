@@ -245,6 +245,7 @@ class UsageOut(Schema):
     records: int
     bytes: int
     consumers: int
+    downloads: int
 
 
 @router.get("/usage", response={200: list[UsageOut], **ERRORS})
@@ -260,6 +261,7 @@ def usage(request: HttpRequest) -> list[dict[str, Any]]:
             "records": u.records,
             "bytes": u.bytes,
             "consumers": u.consumers,
+            "downloads": u.downloads,
         }
         for u in selectors.usage_for_provider(user)
     ]

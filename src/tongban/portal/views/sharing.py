@@ -2,6 +2,8 @@
 
 - /my/data-access/            right to know (知情权): which department read which of my data,
                               why and when (the exchange log rows under my ID number's index)
+- /my/enterprises/data-access/  the same for the enterprises I am the legal representative of
+                              (rows under each credit code's index)
 - /open-data/                 the open-data catalog (数据开放), searchable
 - /open-data/<code>/          one open resource: metadata, fields, downloads
 - /open-data/<code>/download.<csv|jsonl>   streamed download
@@ -24,19 +26,18 @@ from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET
 
 from tongban.sharing import selectors
-from tongban.sharing.opendata import FORMATS, catalog_jsonld, stream_dataset
+from tongban.sharing.opendata import FORMATS, catalog_jsonld, logged_download
 
 PAGE_SIZE = 20
 
 
-@never_cache
-@login_required
-@require_GET
-def data_access(request: HttpRequest) -> HttpResponse:
-    logs = selectors.logs_about_me(request.user)
+def _log_rows(logs: list[Any]) -> list[dict[str, Any]]:
+    labels_of: dict[int, dict[str, str]] = {}
     rows = []
     for log in logs:
-        labels = dict(log.resource.fields.values_list("name", "label")) if log.resource else {}
+        if log.resource_id and log.resource_id not in labels_of:
+            labels_of[log.resource_id] = dict(log.resource.fields.values_list("name", "label"))
+        labels = labels_of.get(log.resource_id, {})
         rows.append(
             {
                 "log": log,
@@ -47,11 +48,38 @@ def data_access(request: HttpRequest) -> HttpResponse:
                 "fields": [labels.get(f, f) for f in log.fields],
             }
         )
+    return rows
+
+
+@never_cache
+@login_required
+@require_GET
+def data_access(request: HttpRequest) -> HttpResponse:
+    rows = _log_rows(selectors.logs_about_me(request.user))
     has_id = bool(getattr(request.user, "id_number", ""))
     return render(
         request,
         "portal/sharing/data_access.html",
         {"account_section": "data_access", "rows": rows, "has_id": has_id},
+    )
+
+
+@never_cache
+@login_required
+@require_GET
+def enterprise_data_access(request: HttpRequest) -> HttpResponse:
+    """Right to know for the enterprises the user is the legal representative of."""
+    enterprises = [
+        {
+            "legal_person": lp,
+            "rows": _log_rows(selectors.logs_about_enterprise(request.user, lp)),
+        }
+        for lp in selectors.enterprises_represented_by(request.user)
+    ]
+    return render(
+        request,
+        "portal/sharing/enterprise_data_access.html",
+        {"account_section": "enterprise_data_access", "enterprises": enterprises},
     )
 
 
@@ -88,7 +116,10 @@ def open_download(request: HttpRequest, code: str, fmt: str) -> StreamingHttpRes
     if resource is None or fmt not in FORMATS:
         raise Http404(_("没有找到该开放数据。"))
     media = "text/csv; charset=utf-8" if fmt == "csv" else "application/jsonl; charset=utf-8"
-    response = StreamingHttpResponse(stream_dataset(resource, fmt), content_type=media)
+    actor = request.user if request.user.is_authenticated else None
+    response = StreamingHttpResponse(
+        logged_download(resource, fmt, actor=actor), content_type=media
+    )
     response["Content-Disposition"] = f'attachment; filename="{resource.code}.{fmt}"'
     return response
 

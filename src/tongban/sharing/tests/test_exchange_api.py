@@ -203,50 +203,6 @@ def test_name_id_verification_answers_yes_or_no_only(world, granted):
     assert AuditEntry.objects.filter(action="sharing.exchange.verify").count() == 2
 
 
-def test_business_licence_and_marriage_verification_use_the_licenses_app(
-    world, granted, monkeypatch
-):
-    licenses_selectors = pytest.importorskip(
-        "tongban.licenses.selectors", reason="the licenses app is not installed"
-    )
-    if not hasattr(licenses_selectors, "licenses_valid_for_holder"):
-        pytest.skip("licenses.selectors has no licenses_valid_for_holder yet")
-    asked = []
-
-    def fake(*, license_type_code, holder_key, at=None):
-        asked.append((license_type_code, holder_key))
-        return (
-            ["L"] if holder_key.endswith("1A") or holder_key == world.people[1]["id_number"] else []
-        )
-
-    monkeypatch.setattr(licenses_selectors, "licenses_valid_for_holder", fake)
-    app, raw = granted
-    licence = _verification_resource(
-        world, "DR-510100-0102", Verifier.BUSINESS_LICENCE, "credit_code"
-    )
-    marriage = _verification_resource(world, "DR-510100-0103", Verifier.MARRIAGE, "id_number")
-    client = Client()
-    token = _token(client, app, raw)
-    r1 = _post(
-        client,
-        f"/exchange/v1/verify/{licence.code}",
-        token,
-        {"credit_code": "91510104MA0000001A", "reason": "r"},
-    )
-    r2 = _post(
-        client,
-        f"/exchange/v1/verify/{marriage.code}",
-        token,
-        {"id_number": world.people[3]["id_number"], "reason": "r"},
-    )
-    assert r1.json()["result"] == "consistent"
-    assert r2.json()["result"] == "inconsistent"
-    assert asked == [
-        ("CN-LIC-BUSINESS-LICENSE", "91510104MA0000001A"),
-        ("CN-LIC-MARRIAGE-CERT", world.people[3]["id_number"]),
-    ]
-
-
 def test_licence_source_unavailable_is_a_clear_problem(world, granted, monkeypatch):
     monkeypatch.setattr(services, "_licenses_selectors", lambda: None)
     app, raw = granted

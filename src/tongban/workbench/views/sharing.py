@@ -43,9 +43,14 @@ from tongban.sharing.models import (
     BulkFormat,
     BulkSchedule,
     BulkStatus,
+    DataType,
+    KeyKind,
     OpenType,
     RequestStatus,
+    ResourceCategory,
+    ResourceFormat,
     ResourceStatus,
+    Sensitivity,
     ShareType,
     UpdateFrequency,
 )
@@ -170,6 +175,287 @@ def resource_detail(request: HttpRequest, code: str) -> HttpResponse:
             "attributes": attributes,
         },
     )
+
+
+# --- registering and editing a resource (provider's data officer) ------------------------------
+
+
+def _required(message: str) -> dict[str, str]:
+    return {"required": message, "invalid_choice": _("请从列表中选择。")}
+
+
+class ResourceEditForm(forms.Form):
+    name = forms.CharField(
+        label=gettext_lazy("信息资源名称"),
+        max_length=200,
+        error_messages={"required": gettext_lazy("请填写信息资源名称。")},
+    )
+    summary = forms.CharField(
+        label=gettext_lazy("信息资源摘要"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    share_type = forms.ChoiceField(
+        label=gettext_lazy("共享类型"),
+        choices=ShareType.choices,
+        error_messages=_required(gettext_lazy("请选择共享类型。")),
+    )
+    share_condition = forms.CharField(
+        label=gettext_lazy("共享条件"),
+        max_length=500,
+        required=False,
+        help_text=gettext_lazy("有条件共享时写明条件，不得设置法律法规以外的条件。"),
+    )
+    open_type = forms.ChoiceField(
+        label=gettext_lazy("开放属性"),
+        choices=OpenType.choices,
+        initial=OpenType.CLOSED,
+        error_messages=_required(gettext_lazy("请选择开放属性。")),
+    )
+    update_frequency = forms.ChoiceField(
+        label=gettext_lazy("更新周期"),
+        choices=UpdateFrequency.choices,
+        initial=UpdateFrequency.DAILY,
+        error_messages=_required(gettext_lazy("请选择更新周期。")),
+    )
+    format = forms.ChoiceField(
+        label=gettext_lazy("信息资源格式"),
+        choices=ResourceFormat.choices,
+        initial=ResourceFormat.API,
+        error_messages=_required(gettext_lazy("请选择信息资源格式。")),
+    )
+    legal_basis = forms.CharField(
+        label=gettext_lazy("法律依据"),
+        max_length=500,
+        error_messages={"required": gettext_lazy("请填写法律依据，例如法律法规的名称和条款。")},
+    )
+    status = forms.ChoiceField(
+        label=gettext_lazy("状态"),
+        choices=ResourceStatus.choices,
+        initial=ResourceStatus.PUBLISHED,
+        error_messages=_required(gettext_lazy("请选择状态。")),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("share_type") == ShareType.CONDITIONAL and not data.get("share_condition"):
+            self.add_error("share_condition", _("有条件共享的资源请写明共享条件。"))
+        return data
+
+
+class ResourceNewForm(ResourceEditForm):
+    provider = forms.TypedChoiceField(
+        label=gettext_lazy("信息资源提供方"),
+        coerce=int,
+        error_messages=_required(gettext_lazy("请选择提供部门。")),
+    )
+    code = forms.RegexField(
+        label=gettext_lazy("信息资源代码"),
+        max_length=64,
+        regex=r"^[A-Za-z0-9][A-Za-z0-9._-]*$",
+        help_text=gettext_lazy("例如 DR-510104-0001，只能用字母、数字、点、横线和下划线。"),
+        error_messages={
+            "required": gettext_lazy("请填写信息资源代码。"),
+            "invalid": gettext_lazy("信息资源代码只能用字母、数字、点、横线和下划线。"),
+        },
+    )
+    category = forms.ChoiceField(
+        label=gettext_lazy("资源分类"),
+        choices=ResourceCategory.choices,
+        initial=ResourceCategory.DEPARTMENT,
+        error_messages=_required(gettext_lazy("请选择资源分类。")),
+    )
+    key_kind = forms.ChoiceField(
+        label=gettext_lazy("查询标识"),
+        choices=KeyKind.choices,
+        initial=KeyKind.NONE,
+        error_messages=_required(gettext_lazy("请选择查询标识。")),
+    )
+    key_field = forms.CharField(
+        label=gettext_lazy("标识信息项"),
+        max_length=64,
+        required=False,
+        help_text=gettext_lazy("按标识查询的资源，填写存放该标识的信息项标识，例如 id_number。"),
+    )
+
+    field_order = ["provider", "code", "name", "summary", "category"]
+
+    def __init__(self, *args: Any, departments: list[Department], **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["provider"].choices = [(d.pk, d.name) for d in departments]
+
+    def clean_code(self) -> str:
+        code = self.cleaned_data["code"].strip()
+        if code.lower() == "new":  # the address of this very page
+            raise forms.ValidationError(_("“new”不能用作信息资源代码，请换一个代码。"))
+        return code
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("key_kind") and data["key_kind"] != KeyKind.NONE and not data.get("key_field"):
+            self.add_error("key_field", _("按标识查询的资源请填写标识信息项。"))
+        if data.get("key_kind") == KeyKind.NONE:
+            data["key_field"] = ""
+        return data
+
+
+class FieldRowForm(forms.Form):
+    name = forms.CharField(
+        label=gettext_lazy("信息项标识"),
+        max_length=64,
+        error_messages={"required": gettext_lazy("请填写信息项标识，例如 id_number。")},
+    )
+    label = forms.CharField(
+        label=gettext_lazy("信息项名称"),
+        max_length=100,
+        error_messages={"required": gettext_lazy("请填写信息项的中文名称。")},
+    )
+    data_type = forms.ChoiceField(
+        label=gettext_lazy("数据类型"),
+        choices=DataType.choices,
+        initial=DataType.STRING,
+        error_messages=_required(gettext_lazy("请选择数据类型。")),
+    )
+    sensitivity = forms.ChoiceField(
+        label=gettext_lazy("敏感级别"),
+        choices=Sensitivity.choices,
+        initial=Sensitivity.INTERNAL,
+        error_messages=_required(gettext_lazy("请选择敏感级别。")),
+    )
+
+
+FieldRowFormSet = forms.formset_factory(FieldRowForm, extra=3, can_delete=True, max_num=200)
+
+
+def _field_specs(formset: Any) -> tuple[list[services.FieldSpec], list[Any]]:
+    """The kept rows as FieldSpecs, with the form each came from (to show problems beside it)."""
+    specs, rows = [], []
+    for row in formset.forms:
+        data = getattr(row, "cleaned_data", None)
+        if not data or data.get("DELETE"):
+            continue
+        specs.append(
+            services.FieldSpec(
+                data["name"].strip(), data["label"].strip(), data["data_type"], data["sensitivity"]
+            )
+        )
+        rows.append(row)
+    return specs, rows
+
+
+def _show_problems(form: forms.Form, formset: Any, rows: list[Any], exc: DomainError) -> None:
+    """Put each problem the service found beside the input it is about."""
+    unplaced = [exc.message]
+    for problem in exc.fields:
+        parts = problem.field.split(".")
+        if parts[0] == "fields" and len(parts) == 3 and parts[1].isdigit():
+            index = int(parts[1])
+            if index < len(rows) and parts[2] in rows[index].fields:
+                rows[index].add_error(parts[2], problem.message)
+                continue
+        if problem.field in form.fields:
+            form.add_error(problem.field, problem.message)
+            continue
+        unplaced.append(problem.message)
+    for message in unplaced:
+        form.add_error(None, message)
+
+
+def _formset_has_rows(formset: Any) -> bool:
+    return any(
+        getattr(row, "cleaned_data", None) and not row.cleaned_data.get("DELETE")
+        for row in formset.forms
+    )
+
+
+def _render_resource_form(
+    request: HttpRequest, form: forms.Form, formset: Any, resource: Any = None
+) -> HttpResponse:
+    return render(
+        request,
+        "workbench/sharing/resource_form.html",
+        {"form": form, "formset": formset, "resource": resource},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@data_officer_required
+def resource_new(request: HttpRequest) -> HttpResponse:
+    departments = my_departments(request.user)
+    if not departments:
+        raise HttpForbidden(_("您的岗位没有对应的部门，不能登记信息资源。"))
+    form = ResourceNewForm(request.POST or None, departments=departments)
+    formset = FieldRowFormSet(request.POST or None, prefix="fields")
+    if request.method == "POST":
+        form_ok, rows_ok = form.is_valid(), formset.is_valid()
+        if rows_ok and not _formset_has_rows(formset):
+            form.add_error(None, _("请至少登记一个信息项。"))
+            rows_ok = False
+        if form_ok and rows_ok:
+            data = dict(form.cleaned_data)
+            provider = next((d for d in departments if d.pk == data.pop("provider")), None)
+            specs, rows = _field_specs(formset)
+            try:
+                if provider is None:
+                    raise PermissionDenied()
+                resource = services.resource_create(
+                    actor=request.user,
+                    provider=provider,
+                    code=data.pop("code"),
+                    name=data.pop("name"),
+                    legal_basis=data.pop("legal_basis"),
+                    fields=specs,
+                    **data,
+                )
+            except DomainError as exc:
+                _show_problems(form, formset, rows, exc)
+            else:
+                messages.success(request, _("信息资源已登记。"))
+                return redirect("workbench:sharing_resource_edit", resource.code)
+    return _render_resource_form(request, form, formset)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@data_officer_required
+def resource_edit(request: HttpRequest, code: str) -> HttpResponse:
+    resource = permissions.access_resource_for_provider(request.user, code)
+    initial = {name: getattr(resource, name) for name in ResourceEditForm.base_fields}
+    form = ResourceEditForm(request.POST or None, initial=initial)
+    formset = FieldRowFormSet(
+        request.POST or None,
+        prefix="fields",
+        initial=[
+            {
+                "name": f.name,
+                "label": f.label,
+                "data_type": f.data_type,
+                "sensitivity": f.sensitivity,
+            }
+            for f in resource.fields.all()
+        ],
+    )
+    if request.method == "POST":
+        form_ok, rows_ok = form.is_valid(), formset.is_valid()
+        if rows_ok and not _formset_has_rows(formset):
+            form.add_error(None, _("请至少保留一个信息项。"))
+            rows_ok = False
+        if form_ok and rows_ok:
+            specs, rows = _field_specs(formset)
+            try:
+                services.resource_revise(
+                    actor=request.user, resource=resource, fields=specs, **form.cleaned_data
+                )
+            except DomainError as exc:
+                resource.refresh_from_db()
+                _show_problems(form, formset, rows, exc)
+            else:
+                messages.success(request, _("信息资源已保存。"))
+                return redirect("workbench:sharing_resource_edit", resource.code)
+    return _render_resource_form(request, form, formset, resource)
 
 
 # --- requests -----------------------------------------------------------------------------------
@@ -442,6 +728,7 @@ def usage(request: HttpRequest) -> HttpResponse:
         "calls": sum(r.calls for r in rows),
         "records": sum(r.records for r in rows),
         "bytes": sum(r.bytes for r in rows),
+        "downloads": sum(r.downloads for r in rows),
     }
     return render(
         request, "workbench/sharing/usage.html", {"rows": rows, "totals": totals, "days": days}
