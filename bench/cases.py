@@ -108,6 +108,7 @@ def _world() -> dict[str, Any]:
         real_name="张晓燕",
         id_number=citizen_id_with_check("51010419900307002"),
         phone="13812345678",
+        assurance_level=2,  # real-name verified (L2): may apply online
     )
 
     class Issuer:

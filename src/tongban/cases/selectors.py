@@ -34,7 +34,7 @@ from tongban.cases.models import (
 )
 from tongban.cases.models.appointments import AppointmentStatus
 from tongban.cases.models.case import CLOCK_RUNNING, OPEN_STATUSES
-from tongban.cases.models.handling import CheckStatus, ExtensionStatus
+from tongban.cases.models.handling import CheckStatus, DeliveryStatus, ExtensionStatus
 from tongban.cases.permissions import (
     applicant_can_see,
     applicant_cases_q,
@@ -348,6 +348,10 @@ STEP_ACTIONS = {  # service action -> workflow step action it needs
 }
 
 
+# A claim can be given back while the case still waits for someone's work.
+RELEASABLE = (CaseStatus.SUBMITTED, CaseStatus.IN_PROGRESS, CaseStatus.APPROVED, CaseStatus.DENIED)
+
+
 def case_available_actions(actor: Any, case: Case) -> list[str]:
     """The actions this actor may take on the case now (buttons to show). The services check
     the same rules again under the lock."""
@@ -390,6 +394,21 @@ def case_available_actions(actor: Any, case: Case) -> list[str]:
         actions.append("claim")
     if can("assign", case.status) and holds(StaffRole.DEPARTMENT_ADMIN):
         actions.append("assign")
+    mine = case.assignee_id is not None and case.assignee_id == getattr(actor, "pk", None)
+    if mine and case.status in RELEASABLE:
+        actions.append("release")
+    if (
+        case.status in (CaseStatus.COMPLETED, CaseStatus.DELIVERED)
+        and holds(StaffRole.WINDOW_CLERK)
+        and Delivery.objects.filter(case=case, status=DeliveryStatus.SENT).exists()
+    ):
+        actions.append("delivery_confirm")
+    if (
+        case.commitment
+        and holds(StaffRole.REVIEWER)
+        and CommitmentCheck.objects.filter(case=case, status=CheckStatus.OPEN).exists()
+    ):
+        actions.append("commitment_check")
     if (
         case.instant
         and case.status in (CaseStatus.APPROVED, CaseStatus.COMPLETED, CaseStatus.DELIVERED)

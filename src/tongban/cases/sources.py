@@ -127,3 +127,36 @@ def material_source(key: str) -> MaterialSource | None:
 def result_issuer(key: str) -> ResultIssuer | None:
     """The issuer for a result kind; "license" is registered by the licenses app."""
     return _result_issuers.get(key)
+
+
+# --- Case listeners ------------------------------------------------------------------------------
+
+
+class CaseListener(Protocol):
+    def __call__(self, *, case: Any, action: str, actor: Any) -> Any: ...
+
+
+_case_listeners: list[CaseListener] = []
+
+
+def register_case_listener(fn: CaseListener) -> None:
+    """A higher app (e.g. feedback, to invite a rating) wants to hear of 受理 ("accept") and 办结
+    ("complete"). Registering the same function twice keeps one."""
+    if fn not in _case_listeners:
+        _case_listeners.append(fn)
+
+
+def case_listeners() -> list[CaseListener]:
+    return list(_case_listeners)
+
+
+def notify_case_listeners(*, case: Any, action: str, actor: Any) -> None:
+    """Call every listener once the transaction commits (never for a rolled-back transition);
+    a failing listener is logged and does not affect the case or the other listeners."""
+    from django.db import transaction
+
+    for fn in _case_listeners:
+        transaction.on_commit(
+            lambda fn=fn: fn(case=case, action=action, actor=actor),
+            robust=True,
+        )

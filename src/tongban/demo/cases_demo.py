@@ -23,6 +23,8 @@ from tongban.core.errors import DomainError
 from tongban.core.models import Region
 from tongban.core.workdays import local_today
 from tongban.identity.models import User
+from tongban.licenses import services as license_services
+from tongban.licenses.models import IssuerKey, KeyStatus
 
 logger = logging.getLogger("tongban.demo.cases")
 
@@ -147,6 +149,16 @@ def _submit(actor: User, case: Case, **kwargs: Any) -> Case:
     return apply.case_submit(actor=actor, case=case, **kwargs).case
 
 
+def _ensure_signing_key(case: Case) -> None:
+    """An approved case's e-license is signed by its handling body: give a demo body without a
+    key one (the licenses demo keys only the bodies of its own sample licenses)."""
+    if case.handling_body_id is None:
+        return
+    if IssuerKey.objects.filter(body_id=case.handling_body_id, status=KeyStatus.ACTIVE).exists():
+        return
+    license_services.issuer_key_generate(actor=None, body=case.handling_body, algorithm="SM2-SM3")
+
+
 def _fresh(case: Case) -> Case:
     case.refresh_from_db()
     return case
@@ -202,6 +214,7 @@ class _Demo:
             lifecycle.case_approve(
                 actor=self._reviewer_for(case, reviewer), case=case, opinion="经审查，符合法定条件"
             )
+            _ensure_signing_key(case)
         return _fresh(case)
 
     def _clerk_for(self, case: Case) -> User:

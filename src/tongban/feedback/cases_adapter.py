@@ -2,8 +2,9 @@
 optionally, at acceptance (受理), by its case number.
 
 Three ways in, all idempotent (one invitation per case and stage):
-- `on_case_event(case=…, action="accept"|"complete", actor=…)`: the hook for the cases app to
-  call after those transitions (proposed to the lead; cases defines no listener registry yet);
+- `on_case_event(case=…, action="accept"|"complete", actor=…)`: registered with
+  `cases.sources.register_case_listener` (FeedbackConfig.ready); cases calls it once those
+  transitions commit;
 - `invite_recent_cases_for(actor)`: the applicant's recently accepted or completed cases get
   their invitations when they open "my feedback" (works with no hook at all);
 - `invite_for_case_number(actor, number, stage)`: the "rate this case" link on a case page.
@@ -18,6 +19,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -70,8 +72,10 @@ def invite_for_case(case: Case, *, stage: str, actor: Any = None) -> RatingInvit
     )
 
 
+@transaction.atomic
 def on_case_event(*, case: Case, action: str, actor: Any = None) -> RatingInvitation | None:
-    """Call after 受理 ("accept") and 办结 ("complete"): invites the applicant to rate."""
+    """Called after 受理 ("accept") and 办结 ("complete") commit: invites the applicant to rate.
+    Runs in its own transaction (the case's has committed)."""
     if action == "complete":
         return invite_for_case(case, stage=RatingStage.COMPLETION, actor=actor)
     if action == "accept" and rate_acceptance():

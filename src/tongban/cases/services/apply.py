@@ -55,6 +55,7 @@ from tongban.catalog.models import ImplementationItem, ItemStatus
 from tongban.core.crypto import blind_index, constant_time_equal, sm3_hex
 from tongban.core.errors import Conflict, FieldProblem, NotFound, PermissionDenied, ValidationFailed
 from tongban.core.identifiers import mask_name
+from tongban.identity.models import AssuranceLevel
 
 logger = logging.getLogger("tongban.cases.apply")
 
@@ -208,6 +209,7 @@ def case_draft_create(
 ) -> Case:
     """Start an application for a published item (暂存). An agent passes the enterprise they act
     for (needs the "apply" grant)."""
+    require_assurance_to_apply(actor)
     require_can_apply_for(actor, legal_person)
     item = _published_item(item_code)
     case = _build_case(
@@ -280,6 +282,20 @@ def _check_editable(actor: Any, case: Case) -> None:
             _("办件当前状态为“%(status)s”，不能再修改申请内容。")
             % {"status": CaseStatus(case.status).label},
             code="invalid_transition",
+        )
+
+
+def require_assurance_to_apply(actor: Any) -> None:
+    """Applying online binds the applicant to what is declared: the account must be real-name
+    verified (L2) first, whichever interface it comes through (the portal checks it too)."""
+    if int(getattr(actor, "assurance_level", 0) or 0) < AssuranceLevel.L2:
+        raise PermissionDenied(
+            _(
+                "在线申办须先完成实名认证（%(level)s）。请在“我的账号”中完成实名认证后再申请，"
+                "或携带身份证件到政务服务窗口办理。"
+            )
+            % {"level": AssuranceLevel.L2.label},
+            code="assurance_required",
         )
 
 
@@ -707,6 +723,8 @@ def case_submit(
     (request_tolerance) and, for items under 告知承诺制, those covered by the signed commitment.
     Items configured for 秒批 are decided at once when their rules hold."""
     _require_editor(actor, case)
+    if getattr(actor, "kind", "") != "staff":  # at the window the clerk checked the ID in person
+        require_assurance_to_apply(actor)
     locked = lock_case(case)
     code = submit_locked(
         actor=actor,

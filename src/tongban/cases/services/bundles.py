@@ -28,6 +28,7 @@ from tongban.cases.services.apply import (
     case_material_authorize,
     case_material_upload,
     case_number_next,
+    require_assurance_to_apply,
     submit_locked,
     verification_digest,
 )
@@ -260,6 +261,7 @@ def bundle_submit(*, actor: Any, case: Case, request_tolerance: bool = False) ->
     """Submit the combined application: every member is checked now; the first stage's members
     go to their departments at once, later stages when the earlier ones complete."""
     require_applicant(actor, case)
+    require_assurance_to_apply(actor)
     parent = lock_case(case)
     from_status = transition(parent, "submit")
     members = members_of(parent)

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from tongban.cases.models import Case, CaseEvent, CaseStatus
 from tongban.cases.workflow import action_label, require_action
 from tongban.catalog.guide_schema import GuideContent, WorkflowStep, parse_guide
+from tongban.catalog.models import GuideVersion
 from tongban.core.errors import Conflict, NotFound, PermissionDenied
 from tongban.core.models import Department, StaffMembership, StaffRole
 from tongban.core.scopes import Scope, staff_scope
@@ -141,21 +142,39 @@ def record_event(
 # --- The guide and its workflow ------------------------------------------------------------------
 
 
-_GUIDES: dict[int, GuideContent] = {}
+_GUIDES: dict[tuple[int, str], GuideContent] = {}
+
+
+def _guide_digest(case: Case) -> str:
+    """The SM3 digest fixed when the version was submitted; read alone (not the whole content)
+    unless the version row is already loaded."""
+    if Case.guide_version.is_cached(case):
+        return case.guide_version.content_digest
+    return (
+        GuideVersion.objects.filter(pk=case.guide_version_id)
+        .values_list("content_digest", flat=True)
+        .first()
+        or ""
+    )
 
 
 def case_guide(case: Case) -> GuideContent:
     """The guide version the case was submitted under. Published versions never change, so the
-    parsed content is kept per process by version id."""
+    parsed content is kept per process, keyed by version id AND content digest: a row id alone
+    can name another version once rows are deleted and ids reused (SQLite reuses them after a
+    rollback), and the cached guide must never be someone else's."""
     version_id = case.guide_version_id
     if version_id is None:
         raise NotFound()
-    guide = _GUIDES.get(version_id)
+    digest = _guide_digest(case)
+    key = (version_id, digest)
+    guide = _GUIDES.get(key) if digest else None
     if guide is None:
         guide = parse_guide(case.guide_version.content, stored=True)
-        if len(_GUIDES) > 2048:
-            _GUIDES.clear()
-        _GUIDES[version_id] = guide
+        if digest:
+            if len(_GUIDES) > 2048:
+                _GUIDES.clear()
+            _GUIDES[key] = guide
     return guide
 
 

@@ -74,6 +74,7 @@ from tongban.core.errors import (
     Conflict,
     DomainError,
     FieldProblem,
+    NotFound,
     PermissionDenied,
     ValidationFailed,
 )
@@ -314,6 +315,7 @@ def _accept_locked(
             "tolerated_due_date",
         ],
     )
+    sources.notify_case_listeners(case=case, action="accept", actor=actor)
 
 
 @transaction.atomic
@@ -884,6 +886,7 @@ def complete_locked(locked: Case, *, actor: Any, opinion: str = "") -> Case:
     elif issue_error:
         text += _("办理结果将通过窗口领取或邮寄送达。")
     notify_applicant(case=locked, kind="completed", title=title_for("completed"), body=text)
+    sources.notify_case_listeners(case=locked, action="complete", actor=actor)
     return locked
 
 
@@ -976,8 +979,6 @@ def case_delivery_confirm(*, actor: Any, case: Case, delivery_id: int) -> Delive
     require_role(actor, locked, StaffRole.WINDOW_CLERK)
     delivery = Delivery.objects.filter(case=locked, pk=delivery_id).first()
     if delivery is None:
-        from tongban.core.errors import NotFound
-
         raise NotFound()
     delivery.status = DeliveryStatus.DELIVERED
     delivery.delivered_at = timezone.now()
@@ -986,6 +987,47 @@ def case_delivery_confirm(*, actor: Any, case: Case, delivery_id: int) -> Delive
         actor=actor, action="cases.delivery.confirm", obj=locked, summary={"id": delivery.pk}
     )
     return delivery
+
+
+# --- reading the file a material was uploaded as -------------------------------------------------
+
+
+@dataclass
+class OpenedMaterial:
+    """An uploaded material opened for a staff member: the caller streams `file` and closes it."""
+
+    material: CaseMaterial
+    file: Any
+    file_name: str
+    content_type: str
+
+
+@transaction.atomic
+def case_material_open(*, actor: Any, case: Case, code: str) -> OpenedMaterial:
+    """Open an applicant's uploaded file for a staff member whose scope covers the case. Every
+    opening is audited (who read which applicant's document, with its SM3), as personal data
+    read by staff must be traceable."""
+    from django.core.files.storage import default_storage
+
+    require_staff_visible(actor, case)
+    material = CaseMaterial.objects.filter(case=case, code=code).exclude(file_path="").first()
+    if material is None:
+        raise NotFound(_("该材料没有上传的文件。"))
+    if not default_storage.exists(material.file_path):
+        raise NotFound(_("材料文件已不存在，请联系系统管理员。"))
+    handle = default_storage.open(material.file_path, "rb")
+    audit_record(
+        actor=actor,
+        action="cases.material.open",
+        obj=case,
+        summary={"number": case.number, "code": code, "sm3": material.sm3, "size": material.size},
+    )
+    return OpenedMaterial(
+        material=material,
+        file=handle,
+        file_name=material.file_name or code,
+        content_type=material.content_type or "application/octet-stream",
+    )
 
 
 # --- special procedures and extensions ----------------------------------------------------------

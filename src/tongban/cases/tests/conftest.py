@@ -16,7 +16,7 @@ from tongban.catalog.services import guide_review, guide_submit, implementation_
 from tongban.core.identifiers import citizen_id_with_check, credit_code_build
 from tongban.core.models import StaffRole
 from tongban.core.services.organizations import staff_membership_grant
-from tongban.identity.models import LegalPerson
+from tongban.identity.models import AssuranceLevel, LegalPerson
 from tongban.testing.factories import UserFactory
 
 GUIDE: dict[str, Any] = {
@@ -179,6 +179,7 @@ def world(catalog_world: Any) -> CasesWorld:
         phone="13812345678",
         address="四川省成都市锦江区总府路2号",
         email="zhang@example.cn",
+        assurance_level=AssuranceLevel.L2,  # real-name verified: may apply online
     )
     agent = UserFactory(
         username="li",
@@ -186,6 +187,7 @@ def world(catalog_world: Any) -> CasesWorld:
         kind="enterprise",
         id_number=citizen_id_with_check("51010519920815003"),
         phone="13980012345",
+        assurance_level=AssuranceLevel.L2,
     )
     company = LegalPerson.objects.create(
         name="成都蜀味餐饮管理有限公司",

@@ -157,3 +157,21 @@ def test_wrong_progress_codes_are_limited(client, world):
     r = client.get(f"/api/v1/cases/progress?number={case.number}&code=abcdef")
     assert r.status_code == 409
     assert r.json()["code"] == "too_many_attempts"
+
+
+def test_the_api_refuses_applications_below_real_name(client, world):
+    from tongban.cases.models import Case
+    from tongban.identity.models import AssuranceLevel
+    from tongban.testing.factories import UserFactory
+
+    phone_only = UserFactory(username="api_l1", assurance_level=AssuranceLevel.L1)
+    r = client.post(
+        "/api/v1/cases/drafts",
+        {"item_code": world.item.code, "form_data": FORM},
+        content_type="application/json",
+        **_auth(phone_only),
+    )
+    assert r.status_code == 403
+    assert r.json()["code"] == "assurance_required"
+    assert "实名认证" in r.json()["message"]
+    assert not Case.objects.filter(applicant=phone_only).exists()

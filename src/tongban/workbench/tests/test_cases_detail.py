@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from tongban.audit.models import AuditEntry
 from tongban.cases.models import CaseEvent, CaseMaterial, CaseStatus, Correction, Extension
 from tongban.cases.services.apply import case_material_authorize, case_material_clear, case_submit
 from tongban.cases.services.lifecycle import (
@@ -64,6 +65,7 @@ def test_out_of_scope_is_not_found(client, world):
     assert client.get(file_url).status_code == 404
     case.refresh_from_db()
     assert case.status == CaseStatus.SUBMITTED
+    assert not AuditEntry.objects.filter(action="cases.material.open").exists()
 
 
 def test_material_download_is_protected_and_works_in_scope(client, world):
@@ -77,6 +79,15 @@ def test_material_download_is_protected_and_works_in_scope(client, world):
     assert b"".join(response.streaming_content).startswith(b"%PDF")
     assert "attachment" in response["Content-Disposition"]
     assert response["Cache-Control"] == "private, no-store"
+    opened = AuditEntry.objects.get(action="cases.material.open")
+    assert opened.actor == world.clerk
+    assert opened.object_id == str(case.public_id)
+    assert opened.summary["code"] == "M001"
+    other = reverse("workbench:case_material_file", args=[case.number, "M003"])
+    assert client.get(other).status_code == 200
+    missing = reverse("workbench:case_material_file", args=[case.number, "M004"])
+    assert client.get(missing).status_code == 404  # optional, nothing uploaded
+    assert AuditEntry.objects.filter(action="cases.material.open").count() == 2
 
 
 def test_evidence_of_an_e_license_material_is_shown(client, world, license_source):

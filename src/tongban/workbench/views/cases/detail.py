@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
-from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,7 +19,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from tongban.cases.models import CaseStatus, MaterialStatus
-from tongban.cases.models.handling import CheckStatus, DeliveryStatus, ExtensionStatus
+from tongban.cases.models.handling import DeliveryStatus, ExtensionStatus
+from tongban.cases.permissions import access_case_for_staff
 from tongban.cases.selectors import (
     CaseDetail,
     case_detail_for_staff,
@@ -31,7 +31,6 @@ from tongban.cases.services import lifecycle
 from tongban.cases.services.common import case_guide
 from tongban.core.errors import DomainError, NotFound
 from tongban.core.models import StaffRole
-from tongban.core.scopes import staff_scope
 from tongban.core.selectors.organizations import staff_membership_list
 from tongban.workbench.forms import cases as f
 from tongban.workbench.views.cases.common import (
@@ -272,28 +271,6 @@ def _run_assign(actor: Any, case: Any, d: dict[str, Any], colleagues: dict[int, 
     return lifecycle.case_assign(actor=actor, case=case, assignee=assignee)
 
 
-def _actions_for(user: Any, detail: CaseDetail) -> list[str]:
-    """The selector's actions plus the ones it leaves to the page: release (my claim), delivery
-    confirmation (a parcel sent) and the 告知承诺 check (an open check, reviewer)."""
-    case = detail.case
-    keys = list(detail.actions)
-    if case.assignee_id == user.pk and case.status in (
-        CaseStatus.SUBMITTED,
-        CaseStatus.IN_PROGRESS,
-        CaseStatus.APPROVED,
-        CaseStatus.DENIED,
-    ):
-        keys.append("release")
-    sent = any(d.status == DeliveryStatus.SENT for d in detail.deliveries)
-    if sent and staff_scope(user).has_role(StaffRole.WINDOW_CLERK):
-        keys.append("delivery_confirm")
-    check = detail.commitment_check
-    check_open = check is not None and check.status == CheckStatus.OPEN
-    if check_open and staff_scope(user).has_role(StaffRole.REVIEWER, StaffRole.DEPARTMENT_ADMIN):
-        keys.append("commitment_check")
-    return [k for k in dict.fromkeys(keys) if k in ACTIONS]
-
-
 def _colleagues(user: Any, case: Any) -> dict[int, Any]:
     role = case.current_role or StaffRole.WINDOW_CLERK
     out: dict[int, Any] = {}
@@ -387,7 +364,7 @@ def _render(
     user: Any = request.user
     colleagues = _colleagues(user, detail.case) if "assign" in detail.actions else {}
     panels = []
-    for key in _actions_for(user, detail):
+    for key in [k for k in detail.actions if k in ACTIONS]:
         action = ACTIONS[key]
         kwargs = _form_kwargs(key, detail, colleagues)
         if bound is not None and bound[0] == key:
@@ -431,7 +408,7 @@ def case_action(request: HttpRequest, number: str, action: str) -> HttpResponse:
     spec = ACTIONS.get(action)
     if spec is None:
         raise Http404()
-    if action not in _actions_for(user, detail):
+    if action not in detail.actions:
         messages.error(
             request,
             _("此办件当前不能由您执行“%(action)s”（可能已被其他人员处理），请查看最新状态。")
@@ -469,18 +446,17 @@ def case_action(request: HttpRequest, number: str, action: str) -> HttpResponse:
 @cases_staff_required
 @require_GET
 def material_file(request: HttpRequest, number: str, code: str) -> HttpResponse:
-    """An uploaded material, only to staff whose scope covers the case."""
-    detail = case_detail_for_staff(request.user, number)
-    material = next((m for m in detail.materials if m.code == code and m.file_path), None)
-    if material is None:
-        raise Http404(_("该材料没有上传的文件。"))
-    if not default_storage.exists(material.file_path):
-        raise Http404(_("材料文件已不存在，请联系系统管理员。"))
+    """An uploaded material, only to staff whose scope covers the case (each opening audited)."""
+    case = access_case_for_staff(request.user, number)
+    try:
+        opened = lifecycle.case_material_open(actor=request.user, case=case, code=code)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
     response = FileResponse(
-        default_storage.open(material.file_path, "rb"),
+        opened.file,
         as_attachment=True,
-        filename=material.file_name or f"{code}",
-        content_type=material.content_type or "application/octet-stream",
+        filename=opened.file_name,
+        content_type=opened.content_type,
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
