@@ -32,6 +32,8 @@ VIEW_ROLES = frozenset(
 ISSUE_ROLES = frozenset({StaffRole.REVIEWER, StaffRole.DEPARTMENT_ADMIN, StaffRole.PLATFORM_ADMIN})
 ADMIN_ROLES = frozenset({StaffRole.DEPARTMENT_ADMIN, StaffRole.PLATFORM_ADMIN})
 PLATFORM_ROLES = frozenset({StaffRole.PLATFORM_ADMIN})
+# The license catalog is maintained like the service catalog: by its administrators.
+CATALOG_ROLES = frozenset({StaffRole.PLATFORM_ADMIN, StaffRole.CATALOG_ADMIN})
 
 
 def holder_index(value: str) -> str:
@@ -92,6 +94,13 @@ def check_platform_admin(actor: Any) -> None:
         return
     if not staff_scope(actor, roles=PLATFORM_ROLES).has_role(*PLATFORM_ROLES):
         raise PermissionDenied(_("只有平台管理员可以维护证照目录和信任列表。"))
+
+
+def check_catalog_admin(actor: Any) -> None:
+    if actor is None:  # command line, demo loader and background tasks
+        return
+    if not staff_scope(actor, roles=CATALOG_ROLES).has_role(*CATALOG_ROLES):
+        raise PermissionDenied(_("只有平台管理员或事项管理员可以维护证照目录。"))
 
 
 def holder_indexes_for(user: Any) -> list[tuple[str, str]]:

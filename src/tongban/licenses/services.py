@@ -72,6 +72,7 @@ from tongban.licenses.models import (
 from tongban.licenses.permissions import (
     ADMIN_ROLES,
     check_can_issue,
+    check_catalog_admin,
     check_platform_admin,
     holder_index,
     licenses_of_holder,
@@ -152,8 +153,8 @@ def license_type_save(
     replaces_materials: list[str] | None = None,
     is_active: bool = True,
 ) -> LicenseType:
-    """Create or update the type with `code` (证照目录 maintenance, platform admins)."""
-    check_platform_admin(actor)
+    """Create or update the type with `code` (证照目录 maintenance, platform or catalog admins)."""
+    check_catalog_admin(actor)
     problems: list[FieldProblem] = []
     if not code.startswith("CN-LIC-"):
         problems.append(FieldProblem("code", _("证照类型代码应以 CN-LIC- 开头。")))
@@ -373,29 +374,34 @@ def build_license(
     issued_by: Any = None,
     supersedes: License | None = None,
     import_job: ImportJob | None = None,
+    signature: str | None = None,
 ) -> License:
-    """An unsaved, signed License (also used by the bulk importer, which saves in batches)."""
+    """An unsaved, signed License (also used by the bulk importer, which saves in batches).
+    `signature`: the Base64 signature already made by an earlier call with the same arguments
+    (the importer signs in one pass and inserts in another); skips signing."""
     identifier = license_identifier_build(
         type_code=license_type.national_code,
         issuer_code=issuer.credit_code,
         serial=serial,
         version=version,
     )
-    claims = license_claims(
-        identifier=identifier,
-        type_code=license_type.national_code,
-        type_name=license_type.name,
-        number=number,
-        issuer_code=issuer.credit_code,
-        issuer_name=issuer.name,
-        holder_kind=holder_kind,
-        holder_key=holder_key,
-        holder_name=holder_name,
-        issued_on=issued_on,
-        valid_from=valid_from,
-        valid_until=valid_until,
-        content=content,
-    )
+    if signature is None:
+        claims = license_claims(
+            identifier=identifier,
+            type_code=license_type.national_code,
+            type_name=license_type.name,
+            number=number,
+            issuer_code=issuer.credit_code,
+            issuer_name=issuer.name,
+            holder_kind=holder_kind,
+            holder_key=holder_key,
+            holder_name=holder_name,
+            issued_on=issued_on,
+            valid_from=valid_from,
+            valid_until=valid_until,
+            content=content,
+        )
+        signature = sign_bytes(key, canonical_bytes(claims))
     return License(
         identifier=identifier,
         serial=serial,
@@ -420,7 +426,7 @@ def build_license(
         case_number=case_number,
         algorithm=key.algorithm,
         kid=key.kid,
-        signature=sign_bytes(key, canonical_bytes(claims)),
+        signature=signature,
         issued_by=_user_or_none(issued_by),
         supersedes=supersedes,
         import_job=import_job,

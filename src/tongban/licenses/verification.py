@@ -27,9 +27,9 @@ from django.utils.translation import gettext_lazy
 
 from tongban.core.errors import ValidationFailed
 from tongban.core.identifiers import mask_name
-from tongban.licenses.crypto.cose import sign1_parse, sign1_verify
+from tongban.licenses.crypto.cose import sign1_from_cbor, sign1_verify
 from tongban.licenses.crypto.hcert import hcert_verify
-from tongban.licenses.crypto.qr import qr_payload_decode
+from tongban.licenses.crypto.qr import qr_payload_load
 from tongban.licenses.crypto.verdict import QrVerdict
 from tongban.licenses.identifiers import license_identifier_parse
 from tongban.licenses.models import (
@@ -195,8 +195,8 @@ def _jsonable(value: Any) -> Any:
 
 def verify_offline(text: str, *, at: datetime) -> QrVerdict:
     try:
-        _prefix, cose = qr_payload_decode(text)
-        sign1 = sign1_parse(cose)
+        _prefix, _cose, value = qr_payload_load(text)
+        sign1 = sign1_from_cbor(value)
     except ValidationFailed as exc:
         return _fail(exc.message)
     if sign1.kid is None:

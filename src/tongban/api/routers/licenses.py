@@ -16,19 +16,33 @@ from tongban.api.schemas.licenses import (
     LicenseTypeOut,
     PresentationIn,
     PresentationOut,
+    StaffIssueIn,
+    StaffLicenseOut,
+    StaffRenewIn,
+    StaffRevokeIn,
     VerifyIn,
     VerifyOut,
 )
 from tongban.core.errors import NotFound
 from tongban.licenses import services
 from tongban.licenses.models import License, LicenseStatus
-from tongban.licenses.permissions import access_license_for_holder
+from tongban.licenses.permissions import (
+    access_license_for_holder,
+    access_license_for_staff,
+    bodies_for_issuing,
+)
 from tongban.licenses.rendering import license_pdf, qr_svg
-from tongban.licenses.selectors import license_types, licenses_for_holder, revocation_list_latest
+from tongban.licenses.selectors import (
+    license_type_get,
+    license_types,
+    licenses_for_holder,
+    revocation_list_latest,
+)
 from tongban.licenses.verification import verify_text
 
 router = Router(tags=["licenses"])
 AUTH_ERRORS = {401: ProblemOut, 404: ProblemOut, 409: ProblemOut, 422: ProblemOut}
+STAFF_ERRORS = {403: ProblemOut, **AUTH_ERRORS}
 
 
 def license_out(lic: License) -> dict[str, Any]:
@@ -187,3 +201,78 @@ def licenses_revocations(request: HttpRequest) -> dict[str, Any]:
     if latest is None:
         raise NotFound()
     return latest.document
+
+
+# --- staff: issue, revoke, renew (换证) -----------------------------------------------------------
+# Scoped like the workbench: a license or issuing body outside the caller's scope is 404.
+
+
+def staff_license_out(lic: License) -> dict[str, Any]:
+    return {
+        **license_out(lic),
+        "content": {k: str(v) for k, v in lic.content.items()},
+        "supersedes": lic.supersedes.identifier if lic.supersedes_id else None,
+        "status_reason": lic.status_reason,
+    }
+
+
+@router.post(
+    "/staff/licenses",
+    response={201: StaffLicenseOut, **STAFF_ERRORS},
+    operation_id="licenses_staff_issue",
+    summary="签发电子证照（工作人员）",
+    description="为本人管理范围内、已有签名密钥的颁发机构签发证照；颁发机构不在范围内时返回 404。",
+)
+def licenses_staff_issue(request: HttpRequest, payload: StaffIssueIn) -> Status:
+    try:
+        issuer_uuid = UUID(payload.issuer_id)
+    except ValueError:
+        raise NotFound() from None
+    issuer = bodies_for_issuing(request.auth).filter(public_id=issuer_uuid).first()
+    license_type = license_type_get(payload.type_code)
+    if issuer is None or license_type is None or not license_type.is_active:
+        raise NotFound()
+    lic = services.license_issue(
+        actor=request.auth,
+        license_type=license_type,
+        issuer=issuer,
+        holder_key=payload.holder_key,
+        holder_name=payload.holder_name,
+        content=payload.content,
+        number=payload.number,
+        valid_until=payload.valid_until,
+    )
+    return Status(201, staff_license_out(lic))
+
+
+@router.post(
+    "/staff/licenses/{license_id}/revoke",
+    response={200: StaffLicenseOut, **STAFF_ERRORS},
+    operation_id="licenses_staff_revoke",
+    summary="撤销电子证照（工作人员，须填原因）",
+)
+def licenses_staff_revoke(
+    request: HttpRequest, license_id: UUID, payload: StaffRevokeIn
+) -> dict[str, Any]:
+    lic = access_license_for_staff(request.auth, license_id)
+    return staff_license_out(
+        services.license_revoke(actor=request.auth, license=lic, reason=payload.reason)
+    )
+
+
+@router.post(
+    "/staff/licenses/{license_id}/renew",
+    response={201: StaffLicenseOut, **STAFF_ERRORS},
+    operation_id="licenses_staff_renew",
+    summary="换证：签发新版本并替代原证（工作人员）",
+)
+def licenses_staff_renew(request: HttpRequest, license_id: UUID, payload: StaffRenewIn) -> Status:
+    lic = access_license_for_staff(request.auth, license_id)
+    new = services.license_renew(
+        actor=request.auth,
+        license=lic,
+        content=payload.content,
+        valid_until=payload.valid_until,
+        reason=payload.reason,
+    )
+    return Status(201, staff_license_out(new))

@@ -71,3 +71,31 @@ class VerifyOut(Schema):
     reason: str
     issuer: str
     claims: dict[str, Any]
+
+
+class StaffIssueIn(Schema):
+    type_code: str = Field(max_length=64, description="证照类型代码（CN-LIC-…）")
+    issuer_id: str = Field(
+        max_length=40, description="颁发机构公开标识（UUID，须在本人管理范围内）"
+    )
+    holder_key: str = Field(max_length=18, description="公民身份号码或统一社会信用代码")
+    holder_name: str = Field(max_length=200)
+    content: dict[str, str] = Field(default_factory=dict, description="证照字段（key → 值）")
+    number: str = Field("", max_length=100, description="证照编号，留空自动编号")
+    valid_until: date | None = Field(None, description="有效期截止，留空按证照类型规则")
+
+
+class StaffRevokeIn(Schema):
+    reason: str = Field(max_length=200, description="撤销原因（必填，200字以内）")
+
+
+class StaffRenewIn(Schema):
+    content: dict[str, str] | None = Field(None, description="新证内容，缺省沿用原证")
+    valid_until: date | None = Field(None, description="新证有效期截止，留空按证照类型规则")
+    reason: str = Field("", max_length=200, description="换证原因")
+
+
+class StaffLicenseOut(LicenseOut):
+    content: dict[str, str] = Field(description="证照字段（key → 值）")
+    supersedes: str | None = Field(None, description="被本证替代的旧证标识（换证）")
+    status_reason: str

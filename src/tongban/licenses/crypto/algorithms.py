@@ -56,6 +56,7 @@ ALGORITHMS = (SM2_SM3, ED25519, ES256)
 VERIFY_ALGORITHMS = (*ALGORITHMS, PS256)  # PS256: EU DCC signers, verification only
 
 SM2_USER_ID = b"1234567812345678"
+_ECDSA_SHA256 = ec.ECDSA(hashes.SHA256())  # immutable; built once rather than per verify
 EC_COORDINATE_BYTES = 32  # SM2 and P-256 alike: r, s and coordinates are 32 bytes
 
 _KEY_CACHE_SIZE = 1024
@@ -325,7 +326,7 @@ def verify(algorithm: str, public_pem: bytes, message: bytes, signature: bytes) 
         elif algorithm == ES256:
             if not _is_canonical_der(signature):
                 return False
-            key.verify(signature, message, ec.ECDSA(hashes.SHA256()))
+            key.verify(signature, message, _ECDSA_SHA256)
         else:
             key.verify(
                 signature,
@@ -352,7 +353,7 @@ def verify_raw(algorithm: str, public_pem: bytes, message: bytes, raw_signature:
     try:
         if algorithm == SM2_SM3:
             return bool(gmssl_pyx.sm2_verify(key, message, signature, SM2_USER_ID))
-        key.verify(signature, message, ec.ECDSA(hashes.SHA256()))
+        key.verify(signature, message, _ECDSA_SHA256)
     except (InvalidSignature, ValueError, TypeError, gmssl_pyx.GmsslInnerError):
         return False
     return True
@@ -393,8 +394,29 @@ def signature_from_raw(algorithm: str, raw: bytes) -> bytes | None:
         return raw
     if len(raw) != 2 * EC_COORDINATE_BYTES:
         return None
-    r = int.from_bytes(raw[:EC_COORDINATE_BYTES], "big")
-    s = int.from_bytes(raw[EC_COORDINATE_BYTES:], "big")
-    if r == 0 or s == 0:
+    # DER by hand (SEQUENCE of two minimal INTEGERs, always under 128 bytes): the same bytes as
+    # encode_dss_signature without two big-integer round trips (tests compare the two).
+    raw = bytes(raw)
+    if raw[0] and raw[EC_COORDINATE_BYTES]:  # no leading zero bytes: ~99 % of signatures
+        r = _INTEGER_HEAD[raw[0] >> 7] + raw[:EC_COORDINATE_BYTES]
+        s = _INTEGER_HEAD[raw[EC_COORDINATE_BYTES] >> 7] + raw[EC_COORDINATE_BYTES:]
+    else:
+        r = _der_positive_integer(raw[:EC_COORDINATE_BYTES])
+        s = _der_positive_integer(raw[EC_COORDINATE_BYTES:])
+        if r is None or s is None:
+            return None
+    return _SEQUENCE_HEAD[len(r) + len(s)] + r + s
+
+
+# DER heads: INTEGER of 32 bytes, or 33 with the 0x00 that keeps a high first bit positive.
+_INTEGER_HEAD = (b"\x02\x20", b"\x02\x21\x00")
+_SEQUENCE_HEAD = tuple(b"\x30" + bytes((n,)) for n in range(128))
+
+
+def _der_positive_integer(value: bytes) -> bytes | None:
+    value = value.lstrip(b"\x00")
+    if not value:
         return None
-    return encode_dss_signature(r, s)
+    if value[0] & 0x80:
+        value = b"\x00" + value
+    return b"\x02" + bytes((len(value),)) + value

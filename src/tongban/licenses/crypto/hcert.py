@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from tongban.core.errors import ValidationFailed
 from tongban.licenses.crypto import algorithms
 from tongban.licenses.crypto.cose import sign1_from_cbor, sign1_verify
-from tongban.licenses.crypto.qr import PREFIX_EU_DCC, qr_payload_decode
+from tongban.licenses.crypto.qr import PREFIX_EU_DCC, qr_payload_load
 from tongban.licenses.crypto.verdict import QrVerdict
 
 CLAIM_ISS = 1
@@ -136,13 +136,13 @@ def hcert_verify(
     if at.tzinfo is None:
         at = at.replace(tzinfo=datetime.UTC)  # naive times are read as UTC
     try:
-        prefix, cose = qr_payload_decode(text)
+        prefix, _cose, value = qr_payload_load(text)
     except ValidationFailed as exc:
         return _verdict(exc.message)
     if prefix != PREFIX_EU_DCC:
         return _verdict(_("这不是欧盟数字新冠证书：其二维码应以 HC1: 开头。"))
     try:
-        sign1 = sign1_from_cbor(cbor2.loads(cose))
+        sign1 = sign1_from_cbor(value)
         cwt = cbor2.loads(sign1.payload)
     except ValidationFailed as exc:
         return _verdict(exc.message)

@@ -131,7 +131,7 @@ ROLE_TILES: dict[str, tuple[str, ...]] = {
         "licenses",
         "analytics",
     ),
-    StaffRole.CATALOG_ADMIN: ("catalog", "case_settings", "search"),
+    StaffRole.CATALOG_ADMIN: ("catalog", "case_settings", "search", "licenses"),
     StaffRole.HOTLINE_OPERATOR: ("hotline", "analytics"),
     StaffRole.DATA_OFFICER: ("sharing",),
     StaffRole.AUDITOR: ("audit",),

@@ -20,14 +20,23 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from tongban.core.codes import ExerciseLevel
 from tongban.core.context_processors import is_staff_user
-from tongban.core.errors import DomainError, NotFound, PermissionDenied
+from tongban.core.errors import (
+    DomainError,
+    FieldProblem,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+)
 from tongban.core.scopes import staff_scope
 from tongban.licenses import services
+from tongban.licenses.fieldspec import fields_text, parse_fields_text
 from tongban.licenses.importer import template_header
-from tongban.licenses.models import ImportStatus, LicenseStatus
+from tongban.licenses.models import HolderKind, ImportStatus, LicenseStatus
 from tongban.licenses.permissions import (
     ADMIN_ROLES,
+    CATALOG_ROLES,
     ISSUE_ROLES,
     PLATFORM_ROLES,
     VIEW_ROLES,
@@ -192,10 +201,126 @@ def license_issue(request: HttpRequest) -> HttpResponse:
     )
 
 
-@licenses_staff
+@login_required
 def type_list(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if not is_staff_user(user) or (
+        staff_scope(user, roles=VIEW_ROLES).is_empty and not _can(user, CATALOG_ROLES)
+    ):
+        raise HttpForbidden(_("证照目录仅供工作人员查看。"))
     return render(
-        request, "workbench/licenses/types.html", {"types": license_types(active_only=False)}
+        request,
+        "workbench/licenses/types.html",
+        {
+            "types": license_types(active_only=False),
+            "can_edit": _can(request.user, CATALOG_ROLES),
+        },
+    )
+
+
+def _materials(text: str) -> list[str]:
+    names = text.replace("、", "\n").replace("，", "\n").replace(",", "\n").splitlines()
+    return list(dict.fromkeys(name.strip() for name in names if name.strip()))
+
+
+def _type_values(license_type: Any) -> dict[str, Any]:
+    if license_type is None:
+        return {
+            "issuing_level": ExerciseLevel.COUNTY,
+            "holder_kind": HolderKind.PERSON,
+            "is_active": True,
+        }
+    return {
+        "code": license_type.code,
+        "national_code": license_type.national_code,
+        "name": license_type.name,
+        "defining_department": license_type.defining_department,
+        "defining_department_code": license_type.defining_department_code,
+        "issuing_level": license_type.issuing_level,
+        "holder_kind": license_type.holder_kind,
+        "validity_years": license_type.validity_years or "",
+        "fields": fields_text(license_type.fields),
+        "replaces_materials": "\n".join(license_type.replaces_materials),
+        "is_active": license_type.is_active,
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def type_edit(request: HttpRequest, code: str = "") -> HttpResponse:
+    """Create (no `code`) or edit a license type: platform and catalog administrators only."""
+    if not is_staff_user(request.user) or not _can(request.user, CATALOG_ROLES):
+        raise HttpForbidden(_("只有平台管理员或事项管理员可以维护证照目录。"))
+    existing = license_type_get(code) if code else None
+    if code and existing is None:
+        raise Http404
+    values = _type_values(existing)
+    if request.method == "POST":
+        post = request.POST
+        values = {
+            key: post.get(key, "").strip()
+            for key in (
+                "code",
+                "national_code",
+                "name",
+                "defining_department",
+                "defining_department_code",
+                "issuing_level",
+                "holder_kind",
+                "validity_years",
+                "fields",
+                "replaces_materials",
+            )
+        }
+        values["is_active"] = post.get("is_active") == "on"
+        if existing is not None:  # the code is the type's identity: materials and guides name it
+            values["code"] = existing.code
+        try:
+            years_text = values["validity_years"]
+            if years_text and (not years_text.isdigit() or not 1 <= int(years_text) <= 100):
+                raise ValidationFailed(
+                    _("有效期请填写 1 到 100 之间的整数年数，长期有效请留空。"),
+                    fields=[FieldProblem("validity_years", _("应为 1–100 的整数"))],
+                )
+            if values["issuing_level"] not in ExerciseLevel.values:
+                raise ValidationFailed(
+                    _("请选择颁发层级。"), fields=[FieldProblem("issuing_level", _("必选"))]
+                )
+            if not existing and license_type_get(values["code"]) is not None:
+                raise ValidationFailed(
+                    _("证照类型代码 %(c)s 已存在，请改用编辑。") % {"c": values["code"]},
+                    fields=[FieldProblem("code", _("已存在"))],
+                )
+            saved = services.license_type_save(
+                actor=request.user,
+                code=values["code"],
+                national_code=values["national_code"],
+                name=values["name"],
+                defining_department=values["defining_department"],
+                defining_department_code=values["defining_department_code"],
+                holder_kind=values["holder_kind"],
+                issuing_level=values["issuing_level"],
+                validity_years=int(years_text) if years_text else None,
+                fields=parse_fields_text(values["fields"]),
+                replaces_materials=_materials(values["replaces_materials"]),
+                is_active=values["is_active"],
+            )
+        except PermissionDenied as exc:
+            raise HttpForbidden(exc.message) from exc
+        except DomainError as exc:
+            _error(request, exc)
+        else:
+            messages.success(request, _("已保存证照类型“%(n)s”。") % {"n": saved.name})
+            return redirect("workbench:license_types")
+    return render(
+        request,
+        "workbench/licenses/type_edit.html",
+        {
+            "license_type": existing,
+            "values": values,
+            "levels": ExerciseLevel.choices,
+            "holder_kinds": HolderKind.choices,
+        },
     )
 
 
