@@ -189,7 +189,7 @@ case "${1:-}" in
   test) shift; cmd_test "$@" ;;
   manage) shift; ensure_venv base; dev_env; manage "$@" ;;
   lint) ensure_venv test; "$VENV/bin/ruff" check "$ROOT"; "$VENV/bin/lint-imports" ;;
-  openapi) ensure_venv test; dev_env; manage openapi_snapshot ;;
+  openapi) shift; ensure_venv base; dev_env; manage openapi "$@" ;;
   bench) shift; ensure_venv test; dev_env; "$PY" "$ROOT/bench/${1:-http_baseline}.py" "${@:2}" ;;
   *) echo "usage: ./dev.sh run | test [pytest args] | manage <command> | lint | openapi | bench [name]" >&2; exit 2 ;;
 esac

@@ -70,3 +70,18 @@ def test_token_for_unknown_user_is_a_clear_cli_error():
 
     with pytest.raises(CommandError, match="用户不存在"):
         call_command("identity", "token", "nobody")
+
+
+def test_openapi_command_prints_the_document_integrators_read(capsys):
+    from django.core.management import call_command
+
+    call_command("openapi")
+    document = json.loads(capsys.readouterr().out)
+    assert document["info"]["title"] == "Tongban 通办 API"
+    for path in (
+        "/api/v1/cases/",
+        "/api/v1/licenses/verify",
+        "/api/v1/search",
+        "/api/v1/feedback/stats",
+    ):
+        assert any(p.startswith(path) for p in document["paths"]), path
