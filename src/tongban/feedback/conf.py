@@ -47,6 +47,11 @@ DEFAULTS: dict[str, Any] = {
     "TIME_LIMITS": DEFAULT_TIME_LIMITS,
     # Open311 jurisdiction_id accepted besides region codes.
     "OPEN311_JURISDICTION": "",
+    # The Open311 service discovery document (discovery.json/.xml): who to contact, how an app
+    # gets an api_key, and whether the endpoint is "production" or "test" (a staging server).
+    "OPEN311_CONTACT": "",
+    "OPEN311_KEY_SERVICE": "",
+    "OPEN311_ENDPOINT_TYPE": "production",
 }
 
 
@@ -62,6 +67,9 @@ class FeedbackRules:
     duplicate_similarity: float
     time_limits: dict[str, dict[str, tuple[str, int]]]
     open311_jurisdiction: str
+    open311_contact: str = ""
+    open311_key_service: str = ""
+    open311_endpoint_type: str = "production"
 
     def time_limit(self, *, urgency: str, ticket_type: str) -> tuple[str, int]:
         table = self.time_limits.get(urgency) or self.time_limits["normal"]
@@ -82,4 +90,7 @@ def rules() -> FeedbackRules:
         duplicate_similarity=float(merged["DUPLICATE_SIMILARITY"]),
         time_limits={**DEFAULT_TIME_LIMITS, **merged["TIME_LIMITS"]},
         open311_jurisdiction=str(merged["OPEN311_JURISDICTION"]),
+        open311_contact=str(merged["OPEN311_CONTACT"]),
+        open311_key_service=str(merged["OPEN311_KEY_SERVICE"]),
+        open311_endpoint_type=str(merged["OPEN311_ENDPOINT_TYPE"]),
     )

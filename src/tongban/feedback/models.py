@@ -400,6 +400,19 @@ class Ticket(BaseModel):
         return self.status in OPEN_TICKET_STATUSES
 
 
+# How each step of a ticket reads to the person who made the request (portal page and API).
+PUBLIC_EVENT_LABELS = {
+    "created": _("已受理"),
+    "dispatched": _("已转交承办单位办理"),
+    "answered": _("已答复"),
+    "replied": _("承办单位已答复"),
+    "supervised": _("12345已督办"),
+    "callback": _("已回访"),
+    "supplemented": _("您补充了情况"),
+    "reopened": _("您申请了重新办理"),
+}
+
+
 class TicketEvent(models.Model):
     """The history of a ticket, shown to the person as "what was done"."""
 

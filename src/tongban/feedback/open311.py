@@ -7,6 +7,8 @@ JSON and XML formats, so that existing Open311 clients and apps work unchanged:
 - GET  requests.{fmt}                 search: service_request_id, service_code, start_date,
                                       end_date (≤ 90 days, default the last 90), status
 - GET  requests/{id}.{fmt}            one request
+- GET  discovery.{fmt}                the service discovery document
+                                      (http://wiki.open311.org/Service_Discovery/)
 - jurisdiction_id is accepted everywhere: empty, the configured id, or a region code (it then
   narrows searches to that region and is the default location of new requests).
 
@@ -25,8 +27,9 @@ from datetime import datetime, timedelta
 from typing import Any
 from xml.etree import ElementTree as ET
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from django.urls import re_path
+from django.urls import re_path, reverse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
@@ -40,6 +43,11 @@ from tongban.feedback.models import Ticket, TicketChannel, TicketStatus, TicketT
 from tongban.feedback.services import CATEGORIES, open311_key_authenticate, ticket_create
 
 FORMATS = ("json", "xml")
+MIME_TYPES = ("text/xml", "application/json")
+SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
+# Sortable; clients refresh their cached service list and definitions when it changes, so bump
+# it with any change to SERVICE_TEXT, _attributes(), CATEGORIES or the urgency levels.
+SERVICES_CHANGESET = "2026-11-22 00:00"
 MAX_RANGE = timedelta(days=90)
 MAX_RESULTS = 1000
 
@@ -118,6 +126,8 @@ XML_ITEMS = {
     "values": "value",
     "service_requests": "request",
     "errors": "error",
+    "endpoints": "endpoint",
+    "formats": "format",
 }
 
 
@@ -438,9 +448,42 @@ def _create(request: HttpRequest, *, fmt: str, jurisdiction: Region | None) -> H
     )
 
 
+@require_GET
+def discovery(request: HttpRequest, *, fmt: str) -> HttpResponse:
+    """The service discovery document: read-only, the same for every jurisdiction."""
+    if fmt not in FORMATS:
+        return _error("json", 404, "format must be json or xml")
+    config = rules()
+    services_url = reverse("open311-services", kwargs={"fmt": "json"})
+    contact = config.open311_contact or (
+        f"{settings.TONGBAN_PLATFORM_NAME}：政务服务便民热线 12345（7×24小时）。"
+        "接口问题请联系平台管理员。"
+    )
+    key_service = config.open311_key_service or (
+        "提交诉求（POST requests）需要 api_key：由平台管理员为每个应用签发，"
+        "请向平台管理员申请；查询服务和诉求无需 api_key。"
+    )
+    payload = {
+        "changeset": SERVICES_CHANGESET,
+        "contact": contact,
+        "key_service": key_service,
+        "endpoints": [
+            {
+                "specification": SPECIFICATION,
+                "url": request.build_absolute_uri(services_url).rsplit("/", 1)[0],
+                "changeset": SERVICES_CHANGESET,
+                "type": config.open311_endpoint_type,
+                "formats": list(MIME_TYPES),
+            }
+        ],
+    }
+    return _render(fmt, "discovery", payload)
+
+
 FMT = r"(?P<fmt>[a-z]+)"
 
 urlpatterns = [
+    re_path(rf"^discovery\.{FMT}$", discovery, name="open311-discovery"),
     re_path(rf"^services\.{FMT}$", service_list, name="open311-services"),
     re_path(rf"^services/(?P<code>[\w-]+)\.{FMT}$", service_definition, name="open311-service"),
     re_path(rf"^requests\.{FMT}$", requests_view, name="open311-requests"),

@@ -471,6 +471,37 @@ def departments_public(region_code: str = "") -> list[Department]:
     return list(qs.order_by("region_id", "name")[:300])
 
 
+def _serving(region: Region) -> Q:
+    above = {region.code[:2] + "0000", region.code[:4] + "00", region.code[:6], region.code}
+    return Q(region__pk__in=above) | Q(region__pk__startswith=region.prefix)
+
+
+def departments_for_region(
+    region: Region, q: str = "", *, limit: int = 20
+) -> tuple[list[Department], int]:
+    """The active departments a complaint about a place in `region` may go to: those of the
+    region itself, of the regions above it (a city bureau answers for its districts) and of
+    those below it, narrowed by the words of `q` (each must appear in the name). Returns the
+    first `limit` and how many matched, so the picker can say when to type more."""
+    qs = Department.objects.filter(is_active=True).filter(_serving(region))
+    for word in q.split()[:5]:
+        qs = qs.filter(name__icontains=word[:30])
+    total = qs.count()
+    return list(qs.select_related("region").order_by("region_id", "name")[:limit]), total
+
+
+def department_in_region(region: Region, public_id: str) -> Department | None:
+    """The department `public_id` if a complaint about `region` may go to it, else None."""
+    try:
+        return (
+            Department.objects.filter(is_active=True, public_id=public_id)
+            .filter(_serving(region))
+            .first()
+        )
+    except (ValueError, TypeError, DjangoValidationError):
+        return None
+
+
 def window_departments(actor: Any) -> list[Department]:
     """The departments whose windows the actor serves (their department grants; a region-wide
     window clerk may choose among the departments of the region)."""
@@ -489,3 +520,14 @@ def window_departments(actor: Any) -> list[Department]:
 def open311_keys() -> list[Open311Key]:
     """For administrators (the `open311 key list` command)."""
     return list(Open311Key.objects.order_by("name"))
+
+
+def ticket_caller_actions(ticket: Ticket) -> tuple[bool, bool]:
+    """What the person who made the request may still do: add information (until it is
+    closed) and reopen it (once, after a reply); the services enforce the same rules."""
+    can_add = ticket.status != TicketStatus.CLOSED
+    can_reopen = ticket.reopened_at is None and ticket.status in (
+        TicketStatus.REPLIED,
+        TicketStatus.CLOSED,
+    )
+    return can_add, can_reopen

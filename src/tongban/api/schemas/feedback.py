@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Literal
 
 from ninja import Schema
@@ -89,3 +89,86 @@ class RatingOut(Schema):
     level_name: str
     is_bad: bool
     editable_until: str
+
+
+class ComplaintIn(Schema):
+    type: Literal["complaint", "suggestion", "consult", "praise"] = Field(
+        "complaint", description="类型：complaint 投诉，suggestion 建议，consult 咨询，praise 表扬"
+    )
+    category: str = Field("", max_length=50, description="分类（见投诉建议页的分类列表），可空")
+    region: str = Field(max_length=12, description="发生地行政区划代码，如 510104")
+    department: str = Field(
+        "", max_length=36, description="涉及部门的 id（须负责该发生地）；空则由12345分派"
+    )
+    title: str = Field(max_length=200, description="一句话概括")
+    content: str = Field(max_length=5000, description="时间、地点、经过和希望如何处理")
+    target_kind: Literal["", "case", "window", "hotline"] = Field(
+        "", description="涉及的服务类别（从评价页提出时）"
+    )
+    target_reference: str = Field("", max_length=64, description="涉及的服务编号")
+
+
+class ComplaintInformationIn(Schema):
+    text: str = Field(max_length=2000, description="补充的情况")
+
+
+class ComplaintReopenIn(Schema):
+    reason: str = Field(max_length=2000, description="对答复不满意的原因")
+
+
+class ComplaintFilter(Schema):
+    limit: int = Field(20, ge=1, le=100)
+    offset: int = Field(0, ge=0, le=10000)
+    status: str = Field("", max_length=16, description="只看该状态的诉求")
+
+
+class ComplaintEventOut(Schema):
+    at: datetime
+    action: str
+    label: str
+    department: str | None
+
+
+class ComplaintSupplementOut(Schema):
+    at: str
+    text: str
+
+
+class ComplaintOut(Schema):
+    number: str = Field(description="工单编号")
+    type: str
+    type_name: str
+    category: str
+    status: str
+    status_name: str
+    title: str
+    content: str
+    region: str
+    region_name: str
+    department: str | None = Field(description="承办单位名称；未派单时为 null")
+    created_at: datetime
+    due_at: datetime | None = Field(description="答复时限")
+    reply: str
+    replied_at: datetime | None
+    reopened_at: datetime | None
+    can_add_information: bool
+    can_reopen: bool
+    supplements: list[ComplaintSupplementOut]
+    events: list[ComplaintEventOut]
+
+
+class ComplaintSummaryOut(Schema):
+    number: str
+    type: str
+    type_name: str
+    status: str
+    status_name: str
+    title: str
+    created_at: datetime
+    due_at: datetime | None
+    replied_at: datetime | None
+
+
+class ComplaintPageOut(Schema):
+    count: int
+    items: list[ComplaintSummaryOut]

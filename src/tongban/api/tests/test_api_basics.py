@@ -73,8 +73,6 @@ def test_token_for_unknown_user_is_a_clear_cli_error():
 
 
 def test_openapi_command_prints_the_document_integrators_read(capsys):
-    from django.core.management import call_command
-
     call_command("openapi")
     document = json.loads(capsys.readouterr().out)
     assert document["info"]["title"] == "Tongban 通办 API"

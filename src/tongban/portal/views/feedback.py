@@ -8,6 +8,7 @@ window, the user centre): it works without signing in where the rules allow an a
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
@@ -21,11 +22,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tongban.core.errors import DomainError, NotFound
+from tongban.core.models import Department, Region
 from tongban.core.selectors.regions import region_get
 from tongban.feedback.cases_adapter import invite_for_case_number, invite_recent_cases_for
 from tongban.feedback.conf import rules
 from tongban.feedback.models import (
     BAD_LEVELS,
+    PUBLIC_EVENT_LABELS,
     RatingChannel,
     RatingLevel,
     TicketChannel,
@@ -33,11 +36,13 @@ from tongban.feedback.models import (
 )
 from tongban.feedback.permissions import access_ticket_for_caller
 from tongban.feedback.selectors import (
-    departments_public,
+    department_in_region,
+    departments_for_region,
     invitation_by_token,
     invitations_pending_for,
     rating_for_invitation,
     ratings_of,
+    ticket_caller_actions,
     ticket_events,
     tickets_of_caller,
 )
@@ -51,16 +56,8 @@ from tongban.feedback.services import (
 )
 from tongban.feedback.services.ratings import rating_submit_safe
 
-EVENT_LABELS = {
-    "created": gettext_lazy("已受理"),
-    "dispatched": gettext_lazy("已转交承办单位办理"),
-    "answered": gettext_lazy("已答复"),
-    "replied": gettext_lazy("承办单位已答复"),
-    "supervised": gettext_lazy("12345已督办"),
-    "callback": gettext_lazy("已回访"),
-    "supplemented": gettext_lazy("您补充了情况"),
-    "reopened": gettext_lazy("您申请了重新办理"),
-}
+# The picker lists at most this many departments; beyond that it asks for more words.
+DEPARTMENT_PICKER_LIMIT = 20
 CHANNELS_FROM_LINK = {
     "sms": RatingChannel.SMS,
     "qr": RatingChannel.QRCODE,
@@ -116,10 +113,21 @@ class ComplaintForm(forms.Form):
         max_length=12,
         help_text=gettext_lazy("如 510104（成都市锦江区）。不清楚时填所在区县代码。"),
     )
-    department = forms.ChoiceField(
+    dept_q = forms.CharField(
+        label=gettext_lazy("查找涉及部门（选填）"),
+        max_length=60,
+        required=False,
+        help_text=gettext_lazy(
+            "输入部门名称中的字词（如“市场”“住建”），点“查找部门”后在下面的列表中选择；"
+            "只列出负责发生地的部门。"
+        ),
+        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
+    )
+    department = forms.CharField(
         label=gettext_lazy("涉及部门（选填）"),
         required=False,
         help_text=gettext_lazy("选择后直接转交该部门办理；不清楚时不选，由12345分派。"),
+        widget=forms.Select,
     )
     title = forms.CharField(label=gettext_lazy("标题"), max_length=200)
     content = forms.CharField(
@@ -130,11 +138,32 @@ class ComplaintForm(forms.Form):
     reference = forms.CharField(widget=forms.HiddenInput, required=False)
     kind = forms.CharField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args: Any, region_code: str = "", **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        departments: Sequence[Department] = (),
+        picker_url: str = "",
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["department"].choices = [("", _("不清楚，由12345分派"))] + [
-            (str(d.public_id), d.name) for d in departments_public(region_code or "51")
+        # Only the departments found for the region and the words typed are offered; the view
+        # checks the one chosen against the region again, so a stale list cannot misroute.
+        self.fields["department"].widget.choices = [("", _("不清楚，由12345分派"))] + [
+            (str(d.public_id), d.name) for d in departments
         ]
+        if picker_url:
+            # With htmx the list narrows as one types or changes the region; without it the
+            # "查找部门" button does the same by posting the form back.
+            htmx = {
+                "hx-get": picker_url,
+                "hx-target": "#dept-picker",
+                "hx-include": "#id_region, #id_dept_q, #id_department",
+                "hx-vals": '{"picker": "1"}',
+            }
+            self.fields["dept_q"].widget.attrs.update(
+                htmx, **{"hx-trigger": "input changed delay:300ms, search"}
+            )
+            self.fields["region"].widget.attrs.update(htmx, **{"hx-trigger": "change"})
 
 
 def _channel(request: HttpRequest) -> str:
@@ -230,32 +259,80 @@ def rate_case(request: HttpRequest, number: str, stage: str) -> HttpResponse:
     return redirect("portal:feedback-rate", token=invitation.token)
 
 
+def _department_picker(region_code: str, q: str) -> tuple[Region | None, list[Department], int]:
+    try:
+        region = region_get(region_code) if region_code else None
+    except NotFound:
+        region = None
+    if region is None:
+        return None, [], 0
+    departments, total = departments_for_region(region, q, limit=DEPARTMENT_PICKER_LIMIT)
+    return region, departments, total
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def complaint_new(request: HttpRequest) -> HttpResponse:
-    region_code = request.POST.get("region") or getattr(request.user, "region_id", "") or ""
+    params = request.POST if request.method == "POST" else request.GET
+    region_code = (params.get("region") or getattr(request.user, "region_id", "") or "").strip()[
+        :12
+    ]
+    dept_q = params.get("dept_q", "").strip()[:60]
+    region, departments, total = _department_picker(region_code, dept_q)
+    chosen = params.get("department", "")
+    if region is not None and chosen and chosen not in {str(d.public_id) for d in departments}:
+        # Keep the department already chosen in the list while the user searches on.
+        kept = department_in_region(region, chosen)
+        if kept is not None:
+            departments = [kept, *departments]
+    picker = {
+        "region": region,
+        "region_code": region_code,
+        "dept_q": dept_q,
+        "total": total,
+        "shown": len(departments),
+        "limit": DEPARTMENT_PICKER_LIMIT,
+    }
+    htmx = getattr(request, "htmx", None)
+    if request.method == "GET" and htmx and request.GET.get("picker"):
+        form = ComplaintForm(initial={"department": chosen}, departments=departments)
+        return render(
+            request,
+            "portal/feedback/_department_picker.html",
+            {"form": form, "picker": picker},
+        )
     initial = {
         "ticket_type": request.GET.get("type") or TicketType.COMPLAINT,
         "region": region_code,
         "reference": request.GET.get("ref", "")[:64],
         "kind": request.GET.get("kind", "")[:16],
     }
-    form = ComplaintForm(request.POST or None, initial=initial, region_code=region_code)
+    picker_url = request.path
+    if request.method == "POST" and "find_department" in request.POST:
+        # The no-JS search: show the narrowed list with what was typed so far, unvalidated.
+        values = {k: request.POST.get(k, "") for k in ComplaintForm.base_fields}
+        form = ComplaintForm(
+            initial={**initial, **values}, departments=departments, picker_url=picker_url
+        )
+        return render(
+            request, "portal/feedback/complaint_new.html", {"form": form, "picker": picker}
+        )
+    form = ComplaintForm(
+        request.POST or None, initial=initial, departments=departments, picker_url=picker_url
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
-            region = region_get(data["region"])
-        except NotFound:
+        department = None
+        if region is None:
             form.add_error("region", _("区划代码不存在，请填写6位区县代码，如 510104。"))
-        else:
-            department = next(
-                (
-                    d
-                    for d in departments_public(region.pk)
-                    if str(d.public_id) == data["department"]
-                ),
-                None,
-            )
+        elif data["department"]:
+            department = department_in_region(region, data["department"])
+            if department is None:
+                form.add_error(
+                    "department",
+                    _("所选部门不负责该发生地的事务。请重新查找选择，或选“不清楚”由12345分派。"),
+                )
+        if not form.errors:
             try:
                 ticket = ticket_create(
                     actor=request.user,
@@ -286,7 +363,7 @@ def complaint_new(request: HttpRequest) -> HttpResponse:
                     % {"n": ticket.number},
                 )
                 return redirect("portal:feedback-ticket", number=ticket.number)
-    return render(request, "portal/feedback/complaint_new.html", {"form": form})
+    return render(request, "portal/feedback/complaint_new.html", {"form": form, "picker": picker})
 
 
 @login_required
@@ -313,8 +390,10 @@ def ticket(request: HttpRequest, number: str) -> HttpResponse:
         obj = access_ticket_for_caller(request.user, number)
     except NotFound as exc:
         raise Http404(exc.message) from exc
+    can_supplement, can_reopen = ticket_caller_actions(obj)
     events = [
-        (e, EVENT_LABELS.get(e.action, e.action)) for e in ticket_events(obj, public_only=True)
+        (e, PUBLIC_EVENT_LABELS.get(e.action, e.action))
+        for e in ticket_events(obj, public_only=True)
     ]
     return render(
         request,
@@ -322,8 +401,8 @@ def ticket(request: HttpRequest, number: str) -> HttpResponse:
         {
             "ticket": obj,
             "events": events,
-            "can_supplement": obj.status != "closed",
-            "can_reopen": obj.reopened_at is None and obj.status in ("replied", "closed"),
+            "can_supplement": can_supplement,
+            "can_reopen": can_reopen,
         },
     )
 
