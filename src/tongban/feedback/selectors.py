@@ -464,13 +464,6 @@ def departments_for_dispatch(actor: Any, region_code: str) -> list[Department]:
     )
 
 
-def departments_public(region_code: str = "") -> list[Department]:
-    qs = Department.objects.filter(is_active=True).select_related("region")
-    if region_code:
-        qs = qs.filter(region__pk__startswith=region_code[:4])
-    return list(qs.order_by("region_id", "name")[:300])
-
-
 def _serving(region: Region) -> Q:
     above = {region.code[:2] + "0000", region.code[:4] + "00", region.code[:6], region.code}
     return Q(region__pk__in=above) | Q(region__pk__startswith=region.prefix)
