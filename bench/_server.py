@@ -216,8 +216,24 @@ def throwaway_database() -> Iterator[dict[str, str]]:
     benchmarks that run Django in a child process rather than behind a server."""
     var_dir = Path(tempfile.mkdtemp(prefix="tongban-bench-"))
     env = bench_env(var_dir)
+    # BENCH_DATABASE_URL=postgres://user@host:port/any-db runs the benchmark on a fresh PostgreSQL
+    # database created beside that one and dropped afterwards.
+    server_url = os.environ.get("BENCH_DATABASE_URL", "")
+    database = f"tongban_bench_{secrets.token_hex(4)}" if server_url else ""
+    if server_url:
+        _postgres_admin(server_url, f'CREATE DATABASE "{database}"')
+        env["DATABASE_URL"] = server_url.rsplit("/", 1)[0] + "/" + database
     try:
         manage(env, "migrate", "--noinput", "-v", "0")
         yield env
     finally:
         shutil.rmtree(var_dir, ignore_errors=True)
+        if server_url:
+            _postgres_admin(server_url, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+
+
+def _postgres_admin(url: str, statement: str) -> None:
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute(statement)

@@ -16,13 +16,14 @@
 
 `--small` = 50k rows and 60 flows. Rows are generated with executemany in one transaction
 (fixture data, not through the services), in a throw-away SQLite database with production
-settings, in a child process.
+settings, in a child process. BENCH_DATABASE_URL=postgres://… runs it on a fresh PostgreSQL database instead.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import statistics
 import subprocess
@@ -216,7 +217,8 @@ def _generate(w: dict[str, Any], rows: int) -> float:
         }
         columns = list(base)
         sql = (
-            f"INSERT INTO {Case._meta.db_table} ({', '.join(columns)}) "
+            f"INSERT INTO {Case._meta.db_table} "
+            f"({', '.join(connection.ops.quote_name(c) for c in columns)}) "
             f"VALUES ({', '.join(['%s'] * len(columns))})"
         )
         batch: list[tuple[Any, ...]] = []
@@ -379,7 +381,7 @@ def main() -> None:
     th = r["throughput"]
     svc, base = th["n"] / th["service_s"], th["n"] / th["baseline_s"]
     print(
-        f"SQLite (WAL), production settings, one process; total {wall:.0f} s; {datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
+        f"{'PostgreSQL' if os.environ.get('BENCH_DATABASE_URL') else 'SQLite (WAL)'}, production settings, one process; total {wall:.0f} s; {datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
     )
     print(
         f"submit→accept→approve→办结 through the services: {svc:,.1f} cases/s ({th['n']} cases) — "
