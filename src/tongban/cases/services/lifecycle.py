@@ -568,23 +568,17 @@ def case_forward(*, actor: Any, case: Case, opinion: str = "") -> Case:
     nxt = _next_step(locked)
     if nxt is None:
         raise Conflict(_("当前已是最后一个环节，请作出决定。"), code="no_next_step")
-    started = locked.step_started_at
-    fields = _enter_step(locked, nxt)
-    save_case(locked, fields)
-    record_event(
+    return _move_to_step(
+        actor,
         locked,
-        action="forward",
-        actor=actor,
-        stage=EventStage.PROCESS,
-        from_status=from_status,
-        business_action=BusinessAction.PASS,
-        opinion=opinion,
-        step=step,
-        step_started_at=started,
-        data={"next_step": nxt.key},
+        "forward",
+        from_status,
+        step,
+        nxt,
+        BusinessAction.PASS,
+        opinion,
+        {"next_step": nxt.key},
     )
-    _audit(actor, "forward", locked, step=step.key)
-    return locked
 
 
 @transaction.atomic
@@ -603,22 +597,46 @@ def case_return(*, actor: Any, case: Case, opinion: str) -> Case:
     if i <= first_after_accept and i == 0:
         raise Conflict(_("当前已是第一个环节，不能再退回。"), code="no_previous_step")
     previous = steps[max(i - 1, min(first_after_accept, i - 1))]
+    return _move_to_step(
+        actor,
+        locked,
+        "return",
+        from_status,
+        step,
+        previous,
+        BusinessAction.RETURN,
+        opinion,
+        {"back_to": previous.key},
+    )
+
+
+def _move_to_step(
+    actor: Any,
+    locked: Case,
+    action: str,
+    from_status: str,
+    step: Any,
+    target: Any,
+    business_action: Any,
+    opinion: str,
+    data: dict[str, Any],
+) -> Case:
+    """Leave `step` for `target` (forward or back): one history row and one audit entry."""
     started = locked.step_started_at
-    fields = _enter_step(locked, previous)
-    save_case(locked, fields)
+    save_case(locked, _enter_step(locked, target))
     record_event(
         locked,
-        action="return",
+        action=action,
         actor=actor,
         stage=EventStage.PROCESS,
         from_status=from_status,
-        business_action=BusinessAction.RETURN,
+        business_action=business_action,
         opinion=opinion,
         step=step,
         step_started_at=started,
-        data={"back_to": previous.key},
+        data=data,
     )
-    _audit(actor, "return", locked, step=step.key)
+    _audit(actor, action, locked, step=step.key)
     return locked
 
 
