@@ -24,7 +24,10 @@ from tongban.licenses.crypto.canonical import canonical_bytes
 MESSAGE = "电子证照 1.2.156.3005.2 签名测试".encode()
 
 OPENSSL = shutil.which("openssl")
-needs_openssl = pytest.mark.skipif(OPENSSL is None, reason="openssl CLI missing")
+needs_openssl = pytest.mark.skipif(
+    OPENSSL is None,
+    reason="the openssl command is not installed, so interoperability with OpenSSL cannot be checked here",
+)
 
 
 @pytest.fixture(scope="module")
